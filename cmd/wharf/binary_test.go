@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+	buildDir  string
+)
+
+// binary builds the command once per test run and returns its path.
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		// Not t.TempDir: the binary outlives the first test that asks.
+		dir, err := makeTempDir()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildDir = dir
+		buildPath = filepath.Join(dir, "wharf")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", buildPath, ".")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// A process is the wharf binary running, with its stderr read line by
+// line.
+type process struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	lines chan string // stderr lines; closed at EOF
+	log   syncBuffer  // every stderr line so far
+	addr  string
+	done  chan struct{} // closed when the process has exited
+	err   error         // cmd.Wait's result, set before done is closed
+}
+
+func startBinary(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{t: t, lines: make(chan string, 100), done: make(chan struct{})}
+	p.cmd = exec.Command(binary(t), args...)
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		defer close(p.lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.log.Write([]byte(sc.Text() + "\n"))
+			select {
+			case p.lines <- sc.Text():
+			default: // nobody is waiting for lines now
+			}
+		}
+	}()
+	go func() {
+		<-readerDone // Wait closes the pipe: read it all first
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				<-p.done
+				t.Fatalf("wharf exited before listening (%v):\n%s", p.err, p.log.String())
+			}
+			if m := textAddrRE.FindStringSubmatch(line); m != nil {
+				p.addr = m[1]
+				return p
+			}
+		case <-timeout:
+			t.Fatalf("no startup line within 5s:\n%s", p.log.String())
+		}
+	}
+}
+
+func (p *process) signal(sig syscall.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// exitCode waits (up to d) for the process to exit and returns its
+// exit status.
+func (p *process) exitCode(d time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(d):
+		p.t.Fatalf("wharf did not exit within %v:\n%s", d, p.log.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		p.t.Fatal(p.err)
+	}
+	return 0
+}
+
+func TestBinaryErrors(t *testing.T) {
+	bin := binary(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--workers", "0"}, 1, "workers"},
+		{[]string{"--bogus"}, 2, "bogus"},
+		{[]string{"a", "b"}, 2, "too many arguments"},
+		{[]string{"--addr", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, bin, tc.args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		cancel()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+			t.Errorf("wharf %q: %v, want exit status %d", tc.args, err, tc.code)
+		}
+		out := stderr.String()
+		if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") || !strings.Contains(out, tc.want) {
+			t.Errorf("wharf %q: stderr %q, want one line with %q", tc.args, out, tc.want)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("wharf %q: stdout %q", tc.args, stdout.String())
+		}
+	}
+
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "wharf ") {
+		t.Errorf("wharf --version: %q, %v", out, err)
+	}
+}
+
+func TestBinarySIGTERMIdle(t *testing.T) {
+	dir, _ := makeSite(t)
+	p := startBinary(t, "--addr", "127.0.0.1:0", dir)
+	got := do(t, newClient(), "GET", "http://"+p.addr+"/")
+	if got.status != 200 || !strings.Contains(got.body, "root index") {
+		t.Errorf("GET /: %d %q", got.status, got.body)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0:\n%s", code, p.log.String())
+	}
+	log := p.log.String()
+	for _, want := range []string{`msg="wharf listening"`, `msg="shutting down" signal=terminated`, "msg=stopped"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// A request in flight when SIGTERM arrives is answered, then wharf
+// exits 0. This waits for the demo's real five-second /sleep.
+func TestBinarySIGTERMInFlight(t *testing.T) {
+	p := startBinary(t, "--addr", "127.0.0.1:0")
+	res := make(chan error, 1)
+	go func() {
+		got, err := get(newClient(), "http://"+p.addr+"/sleep")
+		if err == nil && (got.status != 200 || !strings.Contains(got.body, "<h1>Hello!</h1>")) {
+			err = errors.New("answer " + got.body)
+		}
+		res <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	p.signal(syscall.SIGTERM)
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Errorf("/sleep in flight at SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("/sleep not answered within 15s")
+	}
+	if code := p.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("exit status %d, want 0:\n%s", code, p.log.String())
+	}
+}
+
+// A second signal during the shutdown closes connections at once and
+// exits 1 with one error line.
+func TestBinarySecondSignal(t *testing.T) {
+	p := startBinary(t, "--addr", "127.0.0.1:0")
+	res := make(chan error, 1)
+	go func() {
+		resp, err := newClient().Get("http://" + p.addr + "/sleep")
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		res <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	p.signal(syscall.SIGINT)
+	waitLine(t, p, "shutting down")
+	p.signal(syscall.SIGINT)
+	if code := p.exitCode(10 * time.Second); code != 1 {
+		t.Errorf("exit status %d, want 1:\n%s", code, p.log.String())
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("exit took %v after the second signal, want at once", d)
+	}
+	if log := p.log.String(); !strings.HasSuffix(log, "wharf: forced close on second signal\n") {
+		t.Errorf("stderr does not end with the error line:\n%s", log)
+	}
+	select {
+	case <-res:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the /sleep request did not end after the forced close")
+	}
+}
+
+// waitLine waits (up to 5 s) for a stderr line containing s.
+func waitLine(t *testing.T, p *process, s string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.log.String(), s) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no line with %q within 5s:\n%s", s, p.log.String())
+}

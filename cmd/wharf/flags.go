@@ -1,0 +1,284 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"wharf"
+)
+
+// envPrefix is the prefix of the environment variables that set flags:
+// --read-timeout is WHARF_READ_TIMEOUT.
+const envPrefix = "WHARF_"
+
+// options is the command's configuration after flags, environment and
+// validation.
+type options struct {
+	addr              string
+	workers           int
+	queue             int
+	shutdownTimeout   time.Duration
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int
+	maxBodyBytes      int64
+	maxConns          int
+	maxConnsPerIP     int
+	logFormat         string
+	logLevel          string
+	accessLog         bool
+	version           bool
+
+	dir string // "" for the embedded demo site
+}
+
+// A usageError is a malformed command line or environment: an unknown
+// flag, a value that does not parse, too many arguments. main exits
+// with status 2 for it (as the flag package does), and 1 for every
+// other error.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// newFlagSet returns the command's flag set bound to o, with o holding
+// the defaults. It is a set of its own (not flag.CommandLine) so that
+// run can be called more than once, as the tests do.
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("wharf", flag.ContinueOnError)
+	// The flag package would print errors and usage itself; run reports
+	// errors as one line and prints usage for -h only.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+
+	fs.StringVar(&o.addr, "addr", wharf.DefaultAddr, "TCP `address` to listen on (port 0 picks a free port)")
+	fs.IntVar(&o.workers, "workers", wharf.DefaultWorkers, "number of pool workers: how many connections are served at once")
+	fs.IntVar(&o.queue, "queue", 0, "connections that may wait for a worker (0: 4 × workers, -1: none); past it clients get 503")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown may take before connections are closed (0: no limit)")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", wharf.DefaultReadHeaderTimeout, "time allowed to read a request head (0: no limit)")
+	fs.DurationVar(&o.readTimeout, "read-timeout", wharf.DefaultReadTimeout, "time allowed to read a request body (0: no limit)")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", wharf.DefaultWriteTimeout, "time allowed for each write of a response (0: no limit)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", wharf.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request (0: no limit)")
+	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", wharf.DefaultMaxHeaderBytes, "largest request head in `bytes` (else 431)")
+	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", wharf.DefaultMaxBodyBytes, "largest request body in `bytes` (else 413)")
+	fs.IntVar(&o.maxConns, "max-conns", wharf.DefaultMaxConns, "most open connections (0: no cap); past it clients get 503")
+	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", 0, "most open connections per client IP address (0: no cap)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+// noEnv lists the flags that no environment variable sets: a stray
+// WHARF_VERSION in the environment must not turn the server into a
+// version printer.
+var noEnv = map[string]bool{"version": true}
+
+// envName is the environment variable for the flag called name.
+func envName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// parseFlags parses args and the WHARF_* environment into options and
+// validates them. It returns flag.ErrHelp (after printing usage to
+// stdout) for -h and --help.
+func parseFlags(args []string, stdout io.Writer) (*options, error) {
+	o := new(options)
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs)
+			return nil, flag.ErrHelp
+		}
+		return nil, usagef("wharf: %v (see wharf --help)", err)
+	}
+	if err := applyEnv(fs); err != nil {
+		return nil, err
+	}
+	switch rest := fs.Args(); len(rest) {
+	case 0:
+	case 1:
+		o.dir = rest[0]
+		if o.dir == "" {
+			return nil, usagef("wharf: DIR must not be empty")
+		}
+	default:
+		hint := ""
+		for _, a := range rest[1:] {
+			if strings.HasPrefix(a, "-") {
+				hint = "; flags must come before DIR"
+				break
+			}
+		}
+		return nil, usagef("wharf: too many arguments: want at most one DIR, got %d%s", len(rest), hint)
+	}
+	if o.version {
+		return o, nil // nothing else matters
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// applyEnv sets every flag that was not given on the command line from
+// its WHARF_* environment variable, when that is set and not empty.
+// Explicit flags win over the environment.
+func applyEnv(fs *flag.FlagSet) error {
+	explicit := make(map[string]bool)
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil || explicit[f.Name] || noEnv[f.Name] {
+			return
+		}
+		name := envName(f.Name)
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = usagef("wharf: invalid value %q for %s: %v", v, name, e)
+		}
+	})
+	return err
+}
+
+// validate checks values that parse but make no sense. Each error names
+// the flag and what it accepts.
+func (o *options) validate() error {
+	if o.workers < 1 {
+		return fmt.Errorf("wharf: --workers must be at least 1 (got %d)", o.workers)
+	}
+	if o.queue < -1 {
+		return fmt.Errorf("wharf: --queue must be -1 (no queue), 0 (4 × workers) or more (got %d)", o.queue)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"shutdown-timeout", o.shutdownTimeout},
+		{"read-header-timeout", o.readHeaderTimeout},
+		{"read-timeout", o.readTimeout},
+		{"write-timeout", o.writeTimeout},
+		{"idle-timeout", o.idleTimeout},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("wharf: --%s must not be negative (got %v; 0 means no limit)", d.name, d.v)
+		}
+	}
+	if o.maxHeaderBytes < 1 {
+		return fmt.Errorf("wharf: --max-header-bytes must be at least 1 (got %d)", o.maxHeaderBytes)
+	}
+	if o.maxBodyBytes < 1 {
+		return fmt.Errorf("wharf: --max-body-bytes must be at least 1 (got %d)", o.maxBodyBytes)
+	}
+	if o.maxConns < 0 {
+		return fmt.Errorf("wharf: --max-conns must not be negative (got %d; 0 means no cap)", o.maxConns)
+	}
+	if o.maxConnsPerIP < 0 {
+		return fmt.Errorf("wharf: --max-conns-per-ip must not be negative (got %d; 0 means no cap)", o.maxConnsPerIP)
+	}
+	if _, ok := logFormats[o.logFormat]; !ok {
+		return fmt.Errorf("wharf: --log-format must be text or json (got %q)", o.logFormat)
+	}
+	if _, ok := logLevels[o.logLevel]; !ok {
+		return fmt.Errorf("wharf: --log-level must be debug, info, warn or error (got %q)", o.logLevel)
+	}
+	return nil
+}
+
+var logFormats = map[string]bool{"text": true, "json": true}
+
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+// noLimit maps the command's "0 means no limit" to the Server's
+// "negative means no limit" (for the Server, 0 means the default).
+func noLimit[T time.Duration | int](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// server returns the Server these options describe.
+func (o *options) server(h wharf.Handler, log *slog.Logger) *wharf.Server {
+	return &wharf.Server{
+		Addr:              o.addr,
+		Handler:           h,
+		Workers:           o.workers,
+		Queue:             o.queue,
+		ReadHeaderTimeout: noLimit(o.readHeaderTimeout),
+		ReadTimeout:       noLimit(o.readTimeout),
+		WriteTimeout:      noLimit(o.writeTimeout),
+		IdleTimeout:       noLimit(o.idleTimeout),
+		MaxHeaderBytes:    o.maxHeaderBytes,
+		MaxBodyBytes:      o.maxBodyBytes,
+		MaxConns:          noLimit(o.maxConns),
+		MaxConnsPerIP:     o.maxConnsPerIP,
+		Logger:            log,
+	}
+}
+
+// effectiveQueue is the queue length the Server will use.
+func (o *options) effectiveQueue() int {
+	switch {
+	case o.queue == 0:
+		return 4 * o.workers
+	case o.queue < 0:
+		return 0
+	}
+	return o.queue
+}
+
+// printUsage writes the help text, with flags spelled "--name" and
+// the environment variable of each.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	b.WriteString(`Usage: wharf [flags] [DIR]
+
+wharf serves the files in DIR over HTTP/1.1, or a small built-in demo site
+when no DIR is given. SIGINT or SIGTERM stops it gracefully; a second signal
+stops it at once.
+
+Every flag can also be set with an environment variable WHARF_<NAME>
+(dashes as underscores, e.g. WHARF_ADDR, WHARF_LOG_FORMAT); a flag given on
+the command line wins. Flags must come before DIR.
+
+Flags:
+`)
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(&b, "  --%s", f.Name)
+		if typ != "" {
+			fmt.Fprintf(&b, " %s", typ)
+		}
+		fmt.Fprintf(&b, "\n        %s", usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		if !noEnv[f.Name] {
+			fmt.Fprintf(&b, " [$%s]", envName(f.Name))
+		}
+		b.WriteByte('\n')
+	})
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,488 @@
+package wharf
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"wharf/internal/http1"
+)
+
+// Buffer sizes. A connection being served holds one read buffer and one
+// write buffer; an idle (parked) connection holds neither.
+const (
+	readBufSize  = 4 << 10
+	writeBufSize = 8 << 10
+	bodyBufSize  = 4 << 10 // a response body this small is sent with Content-Length in one write
+
+	// parkGrace is how long a worker waits for the next bytes on a
+	// connection before it parks it (DESIGN.md "Idle connections"): long
+	// enough that a busy keep-alive or pipelining client never pays for
+	// parking, short enough that idle and slow clients hold no worker.
+	parkGrace = 5 * time.Millisecond
+
+	// maxDrain is how much unread request body the server reads and
+	// discards after the handler returns to keep the connection; past it
+	// the connection is closed instead.
+	maxDrain = 256 << 10
+)
+
+var (
+	readBufPool  = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+	writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, writeBufSize); return &b }}
+	bodyBufPool  = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufSize); return &b }}
+)
+
+// errParked and errIdleClose are internal outcomes of reading a head.
+var (
+	errParked    = errors.New("wharf: connection parked")
+	errIdleClose = errors.New("wharf: idle connection closed")
+	errTimeout   = errors.New("wharf: request head timeout")
+)
+
+// A conn is one client connection.
+//
+// Ownership: a conn is owned by exactly one of the worker serving it,
+// the parker (while parked), or the path closing it. Only the owner
+// touches the fields below "owner's state"; the owner that closes the
+// conn calls Server.untrack.
+type conn struct {
+	srv     *Server
+	nc      net.Conn
+	raw     syscall.RawConn // nil when nc has no file descriptor
+	fd      int             // -1 when nc has no file descriptor
+	ip      string          // set when MaxConnsPerIP counts this conn
+	remote  string          // nc.RemoteAddr().String(), computed once
+	serveFn func()          // c.serve, allocated once
+
+	// owner's state
+	rbuf      []byte  // read buffer; nil while parked
+	rbox      *[]byte // the pool boxes of rbuf, wbuf and bbuf
+	wbox      *[]byte
+	bbox      *[]byte
+	r0, r1    int    // unread bytes are rbuf[r0:r1]
+	pending   []byte // a partial head kept while parked
+	wbuf      []byte // response bytes not yet written; nil while parked
+	bbuf      []byte // current response's body until its head is written
+	head      http1.Head
+	headLen   int // bytes of the parsed head at rbuf[r0:]
+	chunk     http1.ChunkedDecoder
+	headStart time.Time // first byte of the current head; zero between requests
+	idleSince time.Time // end of the last exchange; zero while one is under way
+	rdl, wdl  time.Time // read and write deadlines last set on nc
+	werr      error     // sticky write error: the connection is broken
+	vec       net.Buffers
+	vecArr    [3][]byte
+	intern    interner
+
+	// parker's state, while parked
+	parkTok      uint64
+	parkDeadline time.Time
+	parkTimeout  bool // the deadline is a read-header timeout (answer 408), not idle
+}
+
+func newConn(s *Server, nc net.Conn, ip string) *conn {
+	c := &conn{srv: s, nc: nc, ip: ip, fd: -1}
+	c.serveFn = c.serve
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+			raw.Control(func(fd uintptr) { c.fd = int(fd) })
+		}
+	}
+	return c
+}
+
+// serve is the pool job: it serves requests until the connection
+// closes or goes idle (then it is parked and this job returns).
+func (c *conn) serve() {
+	c.acquire()
+	for {
+		err := c.readHead()
+		switch {
+		case err == nil:
+		case err == errParked:
+			return
+		case err == errIdleClose:
+			c.close()
+			return
+		case err == errTimeout:
+			c.fail(&http1.Error{Status: 408, Reason: "request head not received in time"})
+			return
+		default:
+			var pe *http1.Error
+			if errors.As(err, &pe) {
+				c.fail(pe)
+			} else {
+				c.close() // EOF or a read error mid-head: nothing to answer
+			}
+			return
+		}
+		if !c.handle() {
+			return
+		}
+	}
+}
+
+// acquire gives the conn its buffers (after accept or when unparked).
+func (c *conn) acquire() {
+	if c.rbuf == nil {
+		c.rbuf = getBuf(&readBufPool, &c.rbox)
+		if len(c.pending) > len(c.rbuf) {
+			c.rbuf = make([]byte, len(c.pending)+readBufSize)
+		}
+		c.r0, c.r1 = 0, copy(c.rbuf, c.pending)
+		c.pending = nil
+	}
+	if c.wbuf == nil {
+		c.wbuf = getBuf(&writeBufPool, &c.wbox)[:0]
+	}
+}
+
+// release returns the buffers, keeping a copy of unread bytes (a
+// partial head) in c.pending.
+func (c *conn) release() {
+	if c.r1 > c.r0 {
+		c.pending = append([]byte(nil), c.rbuf[c.r0:c.r1]...)
+	}
+	c.r0, c.r1 = 0, 0
+	putBuf(&readBufPool, &c.rbox, c.rbuf)
+	c.rbuf = nil
+	putBuf(&writeBufPool, &c.wbox, c.wbuf)
+	c.wbuf = nil
+	c.putBodyBuf()
+}
+
+func (c *conn) putBodyBuf() {
+	putBuf(&bodyBufPool, &c.bbox, c.bbuf)
+	c.bbuf = nil
+}
+
+// getBuf takes a buffer from a pool, keeping its box for putBuf.
+func getBuf(p *sync.Pool, box **[]byte) []byte {
+	*box = p.Get().(*[]byte)
+	return **box
+}
+
+// putBuf returns buf to its pool in its box, unless it was replaced by
+// a larger one (which is then left to the collector).
+func putBuf(p *sync.Pool, box **[]byte, buf []byte) {
+	b := *box
+	*box = nil
+	if b == nil || cap(buf) != cap(*b) {
+		return
+	}
+	*b = buf[:len(*b)]
+	p.Put(b)
+}
+
+// readHead makes sure a complete request head is at rbuf[r0:], parsed
+// into c.head. It returns nil, errParked (the conn now belongs to the
+// parker), errIdleClose, errTimeout, an *http1.Error, or a read error.
+func (c *conn) readHead() error {
+	s := c.srv
+	for {
+		if c.r1 > c.r0 {
+			n, err := http1.ParseHead(c.rbuf[c.r0:c.r1], &s.cfg.limits, &c.head)
+			if err != http1.ErrNeedMore {
+				c.headLen = n
+				return err
+			}
+		}
+		// Before waiting for the client, send what pipelined answers
+		// are buffered: the client may be waiting for them.
+		if err := c.flush(); err != nil {
+			return errIdleClose
+		}
+		idle := c.r1 == c.r0
+		if idle && s.closing.Load() {
+			return errIdleClose
+		}
+		if !c.makeRoom() {
+			return &http1.Error{Status: 431, Reason: "request header fields too large"}
+		}
+		now := time.Now()
+		var hard time.Time
+		if idle {
+			if c.idleSince.IsZero() {
+				c.idleSince = now
+			}
+			if t := s.cfg.idleTimeout; t > 0 {
+				hard = c.idleSince.Add(t)
+			}
+		} else if t := s.cfg.readHeaderTimeout; t > 0 {
+			hard = c.headStart.Add(t)
+		}
+		dl := now.Add(parkGrace)
+		if !hard.IsZero() && hard.Before(dl) {
+			dl = hard
+		}
+		c.setReadDeadline(dl)
+		n, err := c.nc.Read(c.rbuf[c.r1:])
+		if n > 0 {
+			if c.r1 == c.r0 {
+				c.headStart = time.Now()
+				c.idleSince = time.Time{}
+			}
+			c.r1 += n
+			continue
+		}
+		if !isTimeout(err) {
+			return errIdleClose // EOF or reset: the client went away
+		}
+		if !hard.IsZero() && !time.Now().Before(hard) {
+			if idle {
+				return errIdleClose
+			}
+			return errTimeout
+		}
+		if c.canPark() {
+			c.release()
+			s.parker.park(c, hard, !idle)
+			return errParked
+		}
+		// No way to wait without a worker (no file descriptor): keep
+		// blocking until the hard deadline.
+		if hard.IsZero() {
+			c.setReadDeadline(time.Time{})
+		} else {
+			c.setReadDeadline(hard)
+		}
+	}
+}
+
+// makeRoom compacts rbuf and grows it when it is full. The parser
+// rejects heads over the limits, and chunk framing lines are bounded,
+// so growth past maxReadBuf means a peer beyond every limit: false.
+func (c *conn) makeRoom() bool {
+	if c.r0 > 0 {
+		c.r1 = copy(c.rbuf, c.rbuf[c.r0:c.r1])
+		c.r0 = 0
+	}
+	if c.r1 == len(c.rbuf) {
+		if len(c.rbuf) >= c.srv.cfg.limits.MaxHeaderBytes+readBufSize && len(c.rbuf) >= 64<<10 {
+			return false
+		}
+		nb := make([]byte, 2*len(c.rbuf))
+		copy(nb, c.rbuf[:c.r1])
+		putBuf(&readBufPool, &c.rbox, c.rbuf)
+		c.rbuf = nb
+	}
+	return true
+}
+
+func (c *conn) canPark() bool { return c.raw != nil }
+
+func (c *conn) setReadDeadline(t time.Time) {
+	if !t.Equal(c.rdl) {
+		c.rdl = t
+		c.nc.SetReadDeadline(t)
+	}
+}
+
+// setWriteDeadline arms the write timeout before a write. To save a
+// timer update per response it is re-armed only once half of it has
+// passed, so a write may take between half and all of WriteTimeout.
+func (c *conn) setWriteDeadline() {
+	t := c.srv.cfg.writeTimeout
+	if t <= 0 {
+		return
+	}
+	now := time.Now()
+	if c.wdl.Sub(now) < t/2 {
+		c.wdl = now.Add(t)
+		c.nc.SetWriteDeadline(c.wdl)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// flush writes c.wbuf to the client.
+func (c *conn) flush() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	c.setWriteDeadline()
+	_, err := c.nc.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.werr = err
+	}
+	return err
+}
+
+// writeVec writes c.wbuf followed by p in one writev(2).
+func (c *conn) writeVec(p ...[]byte) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	c.vecArr[0] = c.wbuf
+	n := 1 + copy(c.vecArr[1:], p)
+	c.vec = c.vecArr[:n]
+	c.setWriteDeadline()
+	_, err := c.vec.WriteTo(c.nc)
+	c.vecArr = [3][]byte{}
+	c.vec = nil
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.werr = err
+	}
+	return err
+}
+
+// close closes the connection now. The owner calls it once.
+func (c *conn) close() {
+	c.flush()
+	c.nc.Close()
+	c.release()
+	c.pending = nil
+	c.srv.untrack(c)
+}
+
+// closeLinger flushes, then half-closes the connection and discards
+// what the client still sends for a short while before closing, so
+// that the answer is not destroyed by a reset (RFC 9112 9.6). The wait
+// runs on a goroutine of its own (bounded in number) so that it holds
+// no worker.
+func (c *conn) closeLinger() {
+	c.flush()
+	c.release()
+	c.pending = nil
+	s := c.srv
+	select {
+	case s.lingerSem <- struct{}{}:
+		s.lingerWG.Add(1)
+		go func() {
+			defer s.lingerWG.Done()
+			lingerClose(c.nc, 250*time.Millisecond)
+			<-s.lingerSem
+			s.untrack(c)
+		}()
+	default:
+		c.nc.Close()
+		s.untrack(c)
+	}
+}
+
+// fail answers a request that could not be parsed and closes the
+// connection: after a framing error no later byte can be trusted as the
+// start of a request.
+func (c *conn) fail(pe *http1.Error) {
+	c.wbuf = appendErrorResponse(c.wbuf, pe.Status, pe.Reason)
+	c.closeLinger()
+}
+
+// appendErrorResponse appends a complete plain-text answer that closes
+// the connection. reason is fixed text from the server, never peer
+// input.
+func appendErrorResponse(dst []byte, status int, reason string) []byte {
+	text := http1.StatusText(status)
+	dst = http1.AppendStatusLine(dst, 1, status)
+	dst = append(dst, "Date: "...)
+	dst = appendDate(dst)
+	dst = append(dst, "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
+	n := 3 + 1 + len(text) + 1
+	if reason != "" {
+		n += 2 + len(reason)
+	}
+	dst = appendInt(dst, int64(n))
+	dst = append(dst, "\r\n\r\n"...)
+	dst = appendInt(dst, int64(status))
+	dst = append(dst, ' ')
+	dst = append(dst, text...)
+	if reason != "" {
+		dst = append(dst, ": "...)
+		dst = append(dst, reason...)
+	}
+	return append(dst, '\n')
+}
+
+// overloadResponse is the prebuilt 503 sent when the server is full.
+func overloadResponse(retry time.Duration) []byte {
+	secs := int64((retry + time.Second - 1) / time.Second)
+	body := "503 Service Unavailable: the server is busy; retry later\n"
+	b := http1.AppendStatusLine(nil, 1, 503)
+	b = append(b, "Retry-After: "...)
+	b = appendInt(b, secs)
+	b = append(b, "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
+	b = appendInt(b, int64(len(body)))
+	b = append(b, "\r\n\r\n"...)
+	return append(b, body...)
+}
+
+// timeoutResponse is sent to a parked connection whose head did not
+// arrive in time.
+var timeoutResponse = appendErrorResponse(nil, 408, "request head not received in time")
+
+func appendInt(dst []byte, v int64) []byte {
+	var b [20]byte
+	i := len(b)
+	if v == 0 {
+		return append(dst, '0')
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return append(dst, b[i:]...)
+}
+
+// readBody reads request body bytes for the body reader: first what is
+// buffered, then from the connection with the body deadline.
+func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
+	if c.r1 > c.r0 {
+		n := copy(p, c.rbuf[c.r0:c.r1])
+		c.r0 += n
+		return n, nil
+	}
+	c.setReadDeadline(deadline)
+	n, err := c.nc.Read(p)
+	if err != nil && isTimeout(err) {
+		err = errBodyTimeout
+	}
+	return n, err
+}
+
+// fillBody reads more body bytes into rbuf (for the chunked decoder).
+func (c *conn) fillBody(deadline time.Time) error {
+	if !c.makeRoom() {
+		return &http1.Error{Status: 400, Reason: "chunk framing too long"}
+	}
+	c.setReadDeadline(deadline)
+	n, err := c.nc.Read(c.rbuf[c.r1:])
+	c.r1 += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	if isTimeout(err) {
+		err = errBodyTimeout
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+var errBodyTimeout = errors.New("wharf: request body not received in time")

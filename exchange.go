@@ -1,0 +1,142 @@
+package wharf
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"wharf/internal/http1"
+)
+
+// An exchange is the one allocation a request costs: the Request the
+// handler sees, the state of its response and of its body, and room
+// for the usual number of header fields. It is never reused, so nothing
+// a handler keeps from it changes after the handler returns.
+type exchange struct {
+	req    Request
+	resp   response
+	body   body
+	fields [12]Field
+}
+
+// handle runs one request whose head is parsed into c.head at
+// rbuf[r0:]. It reports whether the connection stays open for another
+// request; when it does not, the connection has been closed.
+func (c *conn) handle() bool {
+	s := c.srv
+	h := &c.head
+	x := new(exchange)
+	r := &x.req
+	c.intern.fill(r, h, x.fields[:0])
+	r.RemoteAddr = c.remoteAddr()
+	r.ctx = s.ctx
+	r.Close = h.Close || s.closing.Load()
+
+	// The head is consumed; what follows is the body or the next request.
+	c.r0 += c.headLen
+	c.headStart = time.Time{}
+
+	w := &x.resp
+	w.init(c, r)
+
+	switch {
+	case h.Form == http1.AuthorityForm:
+		// CONNECT: wharf is not a proxy (RFC 9110 9.3.6).
+		c.fail(&http1.Error{Status: 501, Reason: "CONNECT is not supported"})
+		return false
+	case !http1.KnownMethod(h.Method):
+		// RFC 9110 9.1: an unrecognized method is answered 501.
+		c.fail(&http1.Error{Status: 501, Reason: "method not implemented"})
+		return false
+	case h.ContentLength > s.cfg.maxBody:
+		// Refuse before reading a byte of it (RFC 9110 15.5.14).
+		c.fail(&http1.Error{Status: 413, Reason: "request body too large"})
+		return false
+	}
+
+	r.ContentLength = h.ContentLength
+	r.Body = noBody{}
+	switch {
+	case h.Chunked:
+		r.ContentLength = -1
+		c.chunk.Reset()
+		x.body.init(c, w, -1, h.Expect100)
+		r.Body = &x.body
+	case h.ContentLength > 0:
+		x.body.init(c, w, h.ContentLength, h.Expect100)
+		r.Body = &x.body
+	default:
+		r.ContentLength = 0
+		x.body.done = true
+	}
+
+	c.runHandler(w, r)
+	x.body.handlerDone = true
+
+	// A malformed or oversized body the handler ran into is answered
+	// with its status if the handler had not started its answer.
+	if pe := x.body.protocolError(); pe != nil {
+		w.closeAfter = true
+		if !w.committed {
+			w.reset()
+			w.done = false
+			w.WriteHeader(pe.Status)
+			w.WriteString(http1.StatusText(pe.Status) + ": " + pe.Reason + "\n")
+		}
+	}
+
+	// What the handler left of the body must go before the next request
+	// can be read: discard it if that is cheap, else close.
+	if !x.body.done && !x.body.discard() {
+		w.closeAfter = true
+	}
+	w.finish()
+	if w.closeAfter || c.werr != nil {
+		if x.body.done && c.r1 == c.r0 {
+			c.close()
+		} else {
+			c.closeLinger()
+		}
+		return false
+	}
+	c.idleSince = time.Time{}
+	// Large batches of pipelined answers are written as they grow.
+	if len(c.wbuf) >= writeBufSize/2 {
+		if c.flush() != nil {
+			c.close()
+			return false
+		}
+	}
+	return true
+}
+
+// runHandler calls the handler, recovering a panic: the panic is
+// logged, a 500 is answered if nothing was sent yet, and the connection
+// will close.
+func (c *conn) runHandler(w *response, r *Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			buf := make([]byte, 8<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.srv.cfg.log.Error("handler panicked",
+				"panic", fmt.Sprint(v), "method", r.Method, "target", r.Target,
+				"remote", r.RemoteAddr, "stack", string(buf))
+			w.closeAfter = true
+			if !w.committed {
+				w.reset()
+				w.WriteHeader(500)
+				w.WriteString("500 Internal Server Error\n")
+			}
+		}
+	}()
+	c.srv.cfg.handler.ServeHTTP(w, r)
+}
+
+func (c *conn) remoteAddr() string {
+	if c.remote == "" {
+		if a := c.nc.RemoteAddr(); a != nil {
+			c.remote = a.String()
+		}
+	}
+	return c.remote
+}

@@ -1,0 +1,290 @@
+package http1
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// netHTTPDifference is a known, intentional difference between ParseHead and
+// Go's net/http.ReadRequest. Every input on which the two disagree must
+// match at least one of them. DIFFERENCES.md has the same list in prose.
+type netHTTPDifference struct {
+	name   string
+	reason string // why wharf does what it does (RFC section)
+	// match reports whether the difference explains the disagreement on
+	// in, given wharf's error (nil if it accepted).
+	match func(in []byte, ours error) bool
+}
+
+func oursIs(errs ...*Error) func([]byte, error) bool {
+	return func(_ []byte, ours error) bool {
+		for _, e := range errs {
+			if ours == e {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var netHTTPDifferences = []netHTTPDifference{
+	{
+		name:   "bare LF line endings",
+		reason: "net/http accepts LF alone as a line terminator; wharf rejects it (RFC 9112 2.2 allows either; llhttp strict rejects, and a CR-less line is how many smuggling payloads begin)",
+		match: func(in []byte, ours error) bool {
+			return ours == errBareLF || hasBareLF(in)
+		},
+	},
+	{
+		name:   "empty lines before the request line",
+		reason: "ReadRequest rejects them; wharf ignores them (RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request-line). net/http's server discards up to 4 such bytes itself before calling ReadRequest",
+		match:  func(in []byte, _ error) bool { return bytes.HasPrefix(in, []byte("\r\n")) },
+	},
+	{
+		name:   "obs-fold",
+		reason: "net/http unfolds continuation lines; wharf rejects them with 400 (RFC 9112 5.2: reject or replace; RFC 9112 2.2 for whitespace before the first field)",
+		match:  oursIs(errObsFold, errLeadingSpace),
+	},
+	{
+		name:   "whitespace between field name and colon",
+		reason: "net/http keeps the field under a name with the whitespace in it; RFC 9112 5.1 says a server MUST reject such a request with 400",
+		match:  oursIs(errSpaceBeforeColon),
+	},
+	{
+		name:   "Host presence and syntax",
+		reason: "ReadRequest does not check Host (net/http's server checks presence and a looser syntax); wharf requires exactly one valid Host in HTTP/1.1 (RFC 9112 3.2, RFC 9110 7.2), for CONNECT too",
+		match:  oursIs(errMissingHost, errInvalidHost),
+	},
+	{
+		name:   "HTTP versions other than 1.0 and 1.1",
+		reason: "ReadRequest accepts any HTTP/d.d (net/http's server then answers 505 for major != 1); wharf answers 505 for every version but 1.0/1.1, e.g. HTTP/1.2 (RFC 9110 15.6.6)",
+		match:  oursIs(errVersionUnsupport),
+	},
+	{
+		name:   "request-target checks",
+		reason: "net/http accepts octets >= 0x80, \"*\" with any method, any scheme, userinfo and CONNECT with a path; wharf rejects them (RFC 9112 3.2, 3.2.2-3.2.4, RFC 9110 4.2.1 empty host, 4.2.4 userinfo; llhttp strict for non-ASCII)",
+		match:  oursIs(errTargetChar, errAsterisk, errTarget, errUserinfo, errAuthorityForm, errEmptyHost),
+	},
+	{
+		name:   "fragment in an absolute-form target",
+		reason: "net/http's ParseRequestURI does not know fragments, so \"http://h#f\" reads as host \"h#f\" and fails; wharf drops the fragment (\"#...\", which a client should not send, RFC 9112 3.2) in every form",
+		match: func(in []byte, ours error) bool {
+			var h Head
+			_, err := ParseHead(in, nil, &h)
+			return ours == nil && err == nil && h.Form == AbsoluteForm && bytes.IndexByte(h.Target, '#') >= 0
+		},
+	},
+	{
+		name:   "empty request-target",
+		reason: "net/http accepts an empty target for CONNECT (\"CONNECT  HTTP/1.1\", two SPs); wharf requires exactly one SP between non-empty parts (RFC 9112 3, 3.2.3)",
+		match:  oursIs(errRequestLine),
+	},
+	{
+		name:   "Content-Length with Transfer-Encoding, repeated Content-Length, Transfer-Encoding in HTTP/1.0",
+		reason: "net/http drops Content-Length when chunked is present, merges identical Content-Length lines and ignores Transfer-Encoding in HTTP/1.0; wharf rejects all three with 400 (RFC 9112 6.1 and 6.3: smuggling vectors)",
+		match:  oursIs(errCLAndTE, errDuplicateCL, errTEHTTP10),
+	},
+	{
+		name:   "empty elements in the Transfer-Encoding list",
+		reason: "net/http accepts only the exact value \"chunked\"; wharf parses the list and ignores empty elements, as RFC 9110 5.6.1 requires of recipients (\", chunked\" is chunked)",
+		match: func(in []byte, ours error) bool {
+			return ours == nil && teHasEmptyElement(in)
+		},
+	},
+	{
+		name:   "Expect",
+		reason: "ReadRequest does not look at Expect (net/http's server answers 417 itself); wharf's parser returns 417 for an expectation other than 100-continue (RFC 9110 10.1.1)",
+		match:  oursIs(errExpectation),
+	},
+	{
+		name:   "head size limits",
+		reason: "ReadRequest has no limit of its own (net/http's server has MaxHeaderBytes, 1 MB); wharf's default limits are 8 KB request line (414) and 16 KB head (431), 100 fields",
+		match:  oursIs(errRequestLineLong, errHeaderTooLarge, errTooManyFields),
+	},
+	{
+		name:   "EOF-terminated head",
+		reason: "ReadRequest accepts a head that ends at EOF without its final CRLF (bufio returns the unterminated last line); a server cannot see EOF coming, so wharf says ErrNeedMore until the empty line arrives (RFC 9112 2.1)",
+		match:  func(_ []byte, ours error) bool { return ours == ErrNeedMore },
+	},
+}
+
+// teHasEmptyElement reports whether a Transfer-Encoding field of in has an
+// empty list element (or several lines that net/http would not combine).
+func teHasEmptyElement(in []byte) bool {
+	var h Head
+	if _, err := ParseHead(in, nil, &h); err != nil {
+		return false
+	}
+	lines := 0
+	for _, f := range h.Fields {
+		if !equalFold(f.Name, "transfer-encoding") {
+			continue
+		}
+		lines++
+		for _, e := range bytes.Split(f.Value, []byte(",")) {
+			if len(trimOWS(e)) == 0 {
+				return true
+			}
+		}
+	}
+	return lines > 1
+}
+
+func hasBareLF(in []byte) bool {
+	for i, c := range in {
+		if c == '\n' && (i == 0 || in[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// goResult is ReadRequest's verdict on in.
+type goResult struct {
+	req      *http.Request
+	err      error
+	consumed int
+}
+
+func readGo(in []byte) goResult {
+	br := bufio.NewReaderSize(bytes.NewReader(in), len(in)+16)
+	req, err := http.ReadRequest(br)
+	return goResult{req, err, len(in) - br.Buffered()}
+}
+
+func goIncomplete(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// compareNetHTTP returns "" if ParseHead and ReadRequest agree on in (or
+// disagree in a listed way), else a description of the disagreement.
+func compareNetHTTP(in []byte) (string, string) {
+	var h Head
+	n, ours := ParseHead(in, nil, &h)
+	g := readGo(in)
+	oursOK, goOK := ours == nil, g.err == nil
+	if !oursOK || !goOK {
+		if !oursOK && !goOK {
+			return "", "both reject"
+		}
+		if ours == ErrNeedMore && goIncomplete(g.err) {
+			return "", "both incomplete"
+		}
+		for _, d := range netHTTPDifferences {
+			if d.match(in, ours) {
+				return "", d.name
+			}
+		}
+		if oursOK {
+			return "net/http rejects (" + g.err.Error() + "), wharf accepts", ""
+		}
+		return "wharf rejects (" + ours.Error() + "), net/http accepts", ""
+	}
+	// Both accept: they must agree on everything that matters.
+	req := g.req
+	var diffs []string
+	add := func(what string, a, b any) {
+		diffs = append(diffs, fmt.Sprintf("%s: wharf %#v / net/http %#v", what, a, b))
+	}
+	if n != g.consumed {
+		add("head length", n, g.consumed)
+	}
+	if string(h.Method) != req.Method {
+		add("method", string(h.Method), req.Method)
+	}
+	if string(h.Target) != req.RequestURI {
+		add("target", string(h.Target), req.RequestURI)
+	}
+	if h.Minor != req.ProtoMinor || req.ProtoMajor != 1 {
+		add("version", h.Minor, req.Proto)
+	}
+	if string(h.Host) != req.Host {
+		add("host", string(h.Host), req.Host)
+	}
+	goCL := req.ContentLength
+	oursCL := h.ContentLength
+	if oursCL == -1 && !h.Chunked {
+		oursCL = 0 // net/http reports 0 for a request without a body
+	}
+	if oursCL != goCL {
+		add("content-length", oursCL, goCL)
+	}
+	if h.Chunked != slices.Equal(req.TransferEncoding, []string{"chunked"}) {
+		add("chunked", h.Chunked, req.TransferEncoding)
+	}
+	if h.Close != req.Close {
+		add("close", h.Close, req.Close)
+	}
+	// Fields: net/http canonicalizes names, groups values by name and
+	// moves Host (and Transfer-Encoding when chunked) out of Header.
+	ourHdr := http.Header{}
+	for _, f := range h.Fields {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		if k == "Host" || (k == "Transfer-Encoding" && h.Chunked) {
+			continue
+		}
+		ourHdr[k] = append(ourHdr[k], string(f.Value))
+	}
+	if len(ourHdr) != len(req.Header) {
+		add("header count", len(ourHdr), len(req.Header))
+	}
+	for k, v := range ourHdr {
+		if !slices.Equal(v, req.Header[k]) {
+			add("header "+k, v, req.Header[k])
+		}
+	}
+	if len(diffs) > 0 {
+		return "both accept but differ: " + strings.Join(diffs, "; "), ""
+	}
+	return "", "agree"
+}
+
+// FuzzDifferentialNetHTTP parses each input with ParseHead and with
+// net/http.ReadRequest. When both accept, method, target, version, Host,
+// framing, Connection handling and every header field (canonicalized) must
+// agree; when they disagree about accepting, the input must match one of
+// the listed intentional differences.
+func FuzzDifferentialNetHTTP(f *testing.F) {
+	for _, r := range headRows {
+		f.Add([]byte(r.in))
+	}
+	for _, s := range corpusSeeds("head") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if bad, _ := compareNetHTTP(in); bad != "" {
+			t.Fatalf("%q: %s", in, bad)
+		}
+	})
+}
+
+// TestDifferentialNetHTTPSeeds runs the comparison over the tables and the
+// corpora and reports how often each listed difference was needed.
+func TestDifferentialNetHTTPSeeds(t *testing.T) {
+	counts := map[string]int{}
+	var inputs [][]byte
+	for _, r := range headRows {
+		inputs = append(inputs, []byte(r.in))
+	}
+	inputs = append(inputs, corpusSeeds("head")...)
+	for _, in := range inputs {
+		bad, why := compareNetHTTP(in)
+		if bad != "" {
+			t.Errorf("%q: %s", in, bad)
+			continue
+		}
+		counts[why]++
+	}
+	for _, d := range netHTTPDifferences {
+		t.Logf("%-40s %d", d.name, counts[d.name])
+	}
+	t.Logf("agree %d, both reject %d, both incomplete %d", counts["agree"], counts["both reject"], counts["both incomplete"])
+}

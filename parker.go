@@ -1,0 +1,140 @@
+package wharf
+
+import (
+	"sync"
+	"time"
+)
+
+// A parker holds idle connections without a worker and without
+// buffers (DESIGN.md "Idle connections"), and hands each back to the
+// pool when it becomes readable. It enforces their deadlines: an idle
+// keep-alive connection past IdleTimeout is closed, a partial head past
+// ReadHeaderTimeout is answered 408.
+//
+// On Linux the waiting is done by one epoll set (parker_linux.go); a
+// parked connection then costs its conn struct and its kernel socket.
+// Elsewhere, or if epoll is unavailable, each parked connection has a
+// small waiter goroutine that waits for readability without a buffer.
+type parker struct {
+	s  *Server
+	mu sync.Mutex
+	// conns holds every parked connection by token; the parker owns
+	// them until they are taken out of it.
+	conns  map[uint64]*conn
+	next   uint64
+	closed bool // Shutdown began: park closes instead
+	poll   poller
+	wg     sync.WaitGroup // the event loop and waiter goroutines
+}
+
+// A poller is the readiness mechanism of a parker.
+type poller interface {
+	// add starts watching c (token tok) for readability.
+	add(c *conn, tok uint64) error
+	// remove stops watching c.
+	remove(c *conn)
+	// close releases the mechanism after its loop stopped.
+	stop()
+}
+
+func newParker(s *Server) *parker {
+	p := &parker{s: s, conns: make(map[uint64]*conn)}
+	p.poll = newPoller(p)
+	return p
+}
+
+// park takes ownership of c until it is readable or its deadline
+// passes. timeout reports whether the deadline is a read-header one.
+func (p *parker) park(c *conn, deadline time.Time, timeout bool) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		c.closeParked()
+		return
+	}
+	p.next++
+	tok := p.next
+	c.parkTok, c.parkDeadline, c.parkTimeout = tok, deadline, timeout
+	p.conns[tok] = c
+	err := p.poll.add(c, tok)
+	if err != nil {
+		delete(p.conns, tok)
+	}
+	p.mu.Unlock()
+	if err != nil {
+		p.s.cfg.log.Warn("cannot park connection; closing it", "err", err)
+		c.closeParked()
+	}
+}
+
+// take removes the connection with token tok, returning nil if it is
+// no longer parked.
+func (p *parker) take(tok uint64) *conn {
+	p.mu.Lock()
+	c := p.conns[tok]
+	delete(p.conns, tok)
+	p.mu.Unlock()
+	if c != nil {
+		p.poll.remove(c)
+	}
+	return c
+}
+
+// ready hands a readable connection back to the pool. When the pool is
+// full, the connection is answered 503 and closed: its next request
+// cannot be served now, and holding it would queue without bound.
+func (p *parker) ready(c *conn) {
+	if err := p.s.pool.TryGo(c.serveFn); err != nil {
+		c.s().reject(c.nc)
+		c.s().untrack(c)
+	}
+}
+
+// expire closes every parked connection whose deadline has passed.
+func (p *parker) expire(now time.Time) {
+	var due []*conn
+	p.mu.Lock()
+	for tok, c := range p.conns {
+		if !c.parkDeadline.IsZero() && !now.Before(c.parkDeadline) {
+			delete(p.conns, tok)
+			due = append(due, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range due {
+		p.poll.remove(c)
+		p.expireOne(c)
+	}
+}
+
+// closeAll closes every parked connection and makes later park calls
+// close theirs: they have no request in flight (Shutdown).
+func (p *parker) closeAll() {
+	p.mu.Lock()
+	p.closed = true
+	all := make([]*conn, 0, len(p.conns))
+	for tok, c := range p.conns {
+		delete(p.conns, tok)
+		all = append(all, c)
+	}
+	p.mu.Unlock()
+	for _, c := range all {
+		p.poll.remove(c)
+		c.closeParked()
+	}
+}
+
+// stop ends the parker's goroutines. Call after closeAll.
+func (p *parker) stop() {
+	p.poll.stop()
+	p.wg.Wait()
+}
+
+func (c *conn) s() *Server { return c.srv }
+
+// closeParked closes a connection that holds no buffers.
+func (c *conn) closeParked() {
+	c.nc.Close()
+	c.pending = nil
+	c.srv.untrack(c)
+}

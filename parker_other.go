@@ -1,0 +1,5 @@
+//go:build !linux
+
+package wharf
+
+func newPoller(p *parker) poller { return newWaiter(p) }

@@ -1,0 +1,77 @@
+package wharf
+
+import (
+	"context"
+	"io"
+)
+
+// A Request is an HTTP request received by the server.
+//
+// Every field is set before the handler is called, and the server never
+// changes a Request, or any string or slice reachable from it, after
+// that: a handler may keep the Request (or hand it to another goroutine)
+// after it returns. Only Body stops working when the handler returns.
+type Request struct {
+	// Method is the request method as sent ("GET", "POST", ...).
+	Method string
+
+	// Target is the request-target exactly as sent (RFC 9112 3.2):
+	// "/path?query" (origin-form), "http://host/path" (absolute-form),
+	// "host:port" (authority-form, CONNECT only) or "*" (OPTIONS only).
+	Target string
+
+	// Path is the path of the target, not percent-decoded, starting
+	// with "/" ("" for authority- and asterisk-form). RawQuery is the
+	// query without the '?' ("" if none).
+	Path     string
+	RawQuery string
+
+	// Host is the host the request is for: the authority of an
+	// absolute-form target, else the Host field (RFC 9112 3.2.2).
+	Host string
+
+	// ProtoMinor is the minor HTTP version: 1 for HTTP/1.1, 0 for HTTP/1.0.
+	ProtoMinor int
+
+	// Header holds the request's header fields in the order sent.
+	Header Header
+
+	// ContentLength is the body length from Content-Length, 0 when the
+	// request has no body, or -1 when the body is chunked.
+	ContentLength int64
+
+	// Body reads the request body; it is never nil, and reads io.EOF at
+	// the end (at once when there is no body). Reading past
+	// Server.MaxBodyBytes fails with ErrBodyTooLarge. Body may only be
+	// read until the handler returns; the server discards (or, past a
+	// bound, refuses) what the handler left unread.
+	Body io.Reader
+
+	// RemoteAddr is the peer's network address ("ip:port").
+	RemoteAddr string
+
+	// Close reports whether the connection will close after this
+	// response: the client asked for it, it is HTTP/1.0 without
+	// keep-alive, or the server is shutting down.
+	Close bool
+
+	ctx context.Context
+}
+
+// Context returns the request's context. It is the server's base
+// context: it is cancelled when the server is closed (Close, or
+// Shutdown's deadline). It does not report a client disconnect.
+func (r *Request) Context() context.Context {
+	if r.ctx == nil {
+		return context.Background()
+	}
+	return r.ctx
+}
+
+// Proto returns "HTTP/1.1" or "HTTP/1.0".
+func (r *Request) Proto() string {
+	if r.ProtoMinor == 0 {
+		return "HTTP/1.0"
+	}
+	return "HTTP/1.1"
+}

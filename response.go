@@ -1,0 +1,410 @@
+package wharf
+
+import (
+	"errors"
+	"io"
+
+	"wharf/internal/http1"
+)
+
+// A ResponseWriter is how a handler writes its response.
+//
+// The server adds Date, and frames the body itself: when the handler
+// sets no Content-Length, a response whose body fits in the write
+// buffer gets a Content-Length, a larger one is sent chunked (or, to an
+// HTTP/1.0 client, delimited by closing the connection). It adds
+// "Connection: close" when the connection will close.
+//
+// A ResponseWriter is not safe for concurrent use, and may not be used
+// after the handler returns: its methods then return ErrHandlerDone and
+// write nothing.
+//
+// The value also implements io.ReaderFrom: io.Copy from an *os.File to
+// a response with a declared Content-Length uses sendfile(2).
+type ResponseWriter interface {
+	// Header returns the response header to send. Changes after
+	// WriteHeader (or the first Write) have no effect. Fields whose name
+	// is not a token or whose value holds CR, LF or NUL are dropped when
+	// the head is written (they would split the response).
+	Header() *Header
+
+	// WriteHeader sends the status code (100-999; informational 1xx
+	// codes other than 101 are not supported and are ignored). Only the
+	// first call counts. Without it, the first Write sends 200.
+	WriteHeader(code int)
+
+	// Write writes body bytes.
+	Write(p []byte) (int, error)
+
+	// WriteString writes body bytes without converting s to a []byte.
+	WriteString(s string) (int, error)
+
+	// Flush sends everything written so far to the client.
+	Flush() error
+}
+
+// response is the server's ResponseWriter, one per request (part of
+// the request's exchange). Its body bytes go to conn.bbuf until the
+// head is written, then to conn.wbuf or straight to the connection.
+type response struct {
+	c           *conn
+	req         *Request
+	header      Header
+	status      int
+	declared    int64 // Content-Length set by the handler, or -1
+	written     int64 // body bytes accepted from the handler
+	wroteHeader bool  // the status is decided
+	committed   bool  // the head is in c.wbuf (or sent)
+	chunked     bool  // body sent with chunked coding
+	noBody      bool  // HEAD, or a status without a body
+	isHead      bool
+	closeAfter  bool // the connection closes after this response
+	done        bool // the handler returned
+	fieldsArr   [8]Field
+}
+
+func (w *response) init(c *conn, r *Request) {
+	w.c, w.req = c, r
+	w.header = w.fieldsArr[:0]
+	w.declared = -1
+	w.isHead = r.Method == "HEAD"
+	w.closeAfter = r.Close
+}
+
+// reset drops an uncommitted response (used after a handler panic).
+func (w *response) reset() {
+	w.header = w.header[:0]
+	w.status = 0
+	w.declared = -1
+	w.written = 0
+	w.wroteHeader = false
+	w.noBody = false
+	if w.c.bbuf != nil {
+		w.c.bbuf = w.c.bbuf[:0]
+	}
+}
+
+func (w *response) Header() *Header { return &w.header }
+
+func (w *response) WriteHeader(code int) {
+	if w.done || w.wroteHeader {
+		return
+	}
+	if code < 100 || code > 999 {
+		code = 500
+	}
+	if code < 200 && code != 101 {
+		return // interim answers other than 101 are not supported
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.noBody = w.isHead || code < 200 || code == 204 || code == 304
+	if cl := w.header.Get("Content-Length"); cl != "" {
+		if v, ok := parseContentLength(cl); ok {
+			w.declared = v
+		}
+	}
+	if w.header.Has("Connection") {
+		for _, v := range w.header.Values("Connection") {
+			if http1.HasToken([]byte(v), "close") {
+				w.closeAfter = true
+			}
+		}
+	}
+}
+
+func parseContentLength(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(s[i]-'0')
+	}
+	return v, true
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	if err := w.beforeWrite(len(p)); err != nil {
+		if err == errSilent {
+			return len(p), nil
+		}
+		return 0, err
+	}
+	return w.write(p, "")
+}
+
+func (w *response) WriteString(s string) (int, error) {
+	if err := w.beforeWrite(len(s)); err != nil {
+		if err == errSilent {
+			return len(s), nil
+		}
+		return 0, err
+	}
+	return w.write(nil, s)
+}
+
+// errSilent makes a write succeed without sending anything (the body
+// of a HEAD response).
+var errSilent = errors.New("silent")
+
+func (w *response) beforeWrite(n int) error {
+	if w.done {
+		return ErrHandlerDone
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if w.noBody {
+		if w.isHead && w.status >= 200 && w.status != 204 && w.status != 304 {
+			w.written += int64(n)
+			return errSilent
+		}
+		return ErrBodyNotAllowed
+	}
+	return w.c.werr
+}
+
+// write sends p (or s): buffered while the response is small, else
+// straight to the connection.
+func (w *response) write(p []byte, s string) (int, error) {
+	n := len(p) + len(s)
+	var err error
+	if w.declared >= 0 && w.written+int64(n) > w.declared {
+		allowed := int(w.declared - w.written)
+		if p != nil {
+			p = p[:allowed]
+		} else {
+			s = s[:allowed]
+		}
+		n = allowed
+		err = ErrContentLength
+		w.closeAfter = true
+	}
+	if n == 0 {
+		return 0, err
+	}
+	c := w.c
+	if !w.committed {
+		if c.bbuf == nil {
+			c.bbuf = getBuf(&bodyBufPool, &c.bbox)[:0]
+		}
+		if len(c.bbuf)+n <= cap(c.bbuf) {
+			c.bbuf = append(c.bbuf, p...)
+			c.bbuf = append(c.bbuf, s...)
+			w.written += int64(n)
+			return n, err
+		}
+		w.commit(false)
+	}
+	if p == nil {
+		p = []byte(s) // a large string write: one copy, rarely taken
+	}
+	if werr := w.send(p); werr != nil {
+		return 0, werr
+	}
+	w.written += int64(n)
+	return n, err
+}
+
+// send writes body bytes after the head is committed.
+func (w *response) send(p []byte) error {
+	c := w.c
+	if w.chunked {
+		if len(c.wbuf)+len(p)+20 <= cap(c.wbuf) {
+			c.wbuf = http1.AppendChunkSize(c.wbuf, len(p))
+			c.wbuf = append(c.wbuf, p...)
+			c.wbuf = append(c.wbuf, "\r\n"...)
+			return nil
+		}
+		c.wbuf = http1.AppendChunkSize(c.wbuf, len(p))
+		return c.writeVec(p, crlf)
+	}
+	if len(c.wbuf)+len(p) <= cap(c.wbuf) {
+		c.wbuf = append(c.wbuf, p...)
+		return nil
+	}
+	return c.writeVec(p)
+}
+
+var crlf = []byte("\r\n")
+
+func (w *response) Flush() error {
+	if w.done {
+		return ErrHandlerDone
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if !w.committed {
+		w.commit(false)
+	}
+	return w.c.flush()
+}
+
+// commit appends the response head, and the buffered body, to c.wbuf.
+// final means the handler has returned, so the body length is known.
+func (w *response) commit(final bool) {
+	c := w.c
+	w.committed = true
+	body := c.bbuf
+	var length int64 = -1
+	switch {
+	case w.declared >= 0:
+		length = w.declared
+	case final && !(w.isHead && w.written == 0):
+		length = w.written
+	}
+	bodyless := w.status < 200 || w.status == 204 || w.status == 304
+	if !bodyless && length < 0 && !w.isHead {
+		if w.req.ProtoMinor >= 1 {
+			w.chunked = true
+		} else {
+			w.closeAfter = true // HTTP/1.0: the body ends at close (RFC 9112 6.3)
+		}
+	}
+	if c.srv.closing.Load() {
+		w.closeAfter = true
+	}
+	b := http1.AppendStatusLine(c.wbuf, 1, w.status)
+	b = append(b, "Date: "...)
+	b = appendDate(b)
+	b = append(b, "\r\n"...)
+	if !bodyless {
+		if length >= 0 {
+			b = append(b, "Content-Length: "...)
+			b = appendInt(b, length)
+			b = append(b, "\r\n"...)
+		} else if w.chunked {
+			b = append(b, "Transfer-Encoding: chunked\r\n"...)
+		}
+	}
+	if w.closeAfter {
+		b = append(b, "Connection: close\r\n"...)
+	} else if w.req.ProtoMinor == 0 {
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	for _, f := range w.header {
+		if skipField(f.Name) {
+			continue
+		}
+		if !http1.ValidFieldName(f.Name) || !http1.ValidFieldValue(f.Value) {
+			c.srv.cfg.log.Warn("dropped invalid response header field", "name", f.Name)
+			continue
+		}
+		b = append(b, f.Name...)
+		b = append(b, ": "...)
+		b = append(b, f.Value...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	c.wbuf = b
+	if len(body) > 0 && !w.noBody {
+		if w.chunked {
+			c.wbuf = http1.AppendChunkSize(c.wbuf, len(body))
+			c.wbuf = append(c.wbuf, body...)
+			c.wbuf = append(c.wbuf, "\r\n"...)
+		} else {
+			c.wbuf = append(c.wbuf, body...)
+		}
+	}
+	c.putBodyBuf()
+}
+
+// skipField reports fields the server writes itself.
+func skipField(name string) bool {
+	switch len(name) {
+	case 4:
+		return equalFold(name, "Date")
+	case 10:
+		return equalFold(name, "Connection")
+	case 14:
+		return equalFold(name, "Content-Length")
+	case 17:
+		return equalFold(name, "Transfer-Encoding")
+	}
+	return false
+}
+
+// finish completes the response after the handler returned.
+func (w *response) finish() {
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if !w.committed {
+		w.commit(true)
+	} else if w.chunked {
+		w.c.wbuf = append(w.c.wbuf, "0\r\n\r\n"...)
+	}
+	if w.declared >= 0 && w.written < w.declared && !w.noBody {
+		// The body is shorter than announced: the client cannot
+		// frame it, so only closing ends it.
+		w.c.srv.cfg.log.Warn("handler wrote less than its Content-Length",
+			"declared", w.declared, "written", w.written, "target", w.req.Target)
+		w.closeAfter = true
+	}
+	w.done = true
+}
+
+// ReadFrom implements io.ReaderFrom. When the handler declared a
+// Content-Length, the head is written and the body copied with the
+// connection's own ReadFrom, which uses sendfile(2) for files.
+func (w *response) ReadFrom(src io.Reader) (int64, error) {
+	if w.done {
+		return 0, ErrHandlerDone
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	c := w.c
+	if w.noBody || w.declared < 0 || w.declared-w.written <= int64(bodyBufSize) {
+		return w.copyBuffered(src)
+	}
+	if !w.committed {
+		w.commit(false)
+	}
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	rest := w.declared - w.written
+	c.setWriteDeadline()
+	rf, ok := c.nc.(io.ReaderFrom)
+	var n int64
+	var err error
+	if ok {
+		n, err = rf.ReadFrom(io.LimitReader(src, rest))
+	} else {
+		n, err = io.Copy(c.nc, io.LimitReader(src, rest))
+	}
+	w.written += n
+	if err != nil {
+		c.werr = err
+	}
+	return n, err
+}
+
+// copyBuffered copies src through Write, reading straight into the
+// body buffer when it has room.
+func (w *response) copyBuffered(src io.Reader) (int64, error) {
+	var total int64
+	var scratch [4096]byte
+	for {
+		n, err := src.Read(scratch[:])
+		if n > 0 {
+			m, werr := w.Write(scratch[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}

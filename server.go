@@ -1,0 +1,475 @@
+package wharf
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"wharf/internal/http1"
+	"wharf/pool"
+)
+
+// Defaults used for zero fields of Server.
+const (
+	DefaultAddr              = "127.0.0.1:7878"
+	DefaultWorkers           = 512
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxRequestLine    = 8 << 10
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultMaxHeaderFields   = 100
+	DefaultMaxBodyBytes      = 10 << 20
+	DefaultMaxConns          = 10000
+	DefaultRetryAfter        = 1 * time.Second
+)
+
+// A Server serves HTTP/1.1 connections with a fixed pool of workers.
+//
+// Its zero value is ready to use: every zero field takes the default
+// named beside it. Fields must not be changed after Serve is called.
+// The methods are safe for concurrent use.
+type Server struct {
+	// Addr is the TCP address ListenAndServe listens on
+	// (DefaultAddr, "127.0.0.1:7878", when empty).
+	Addr string
+
+	// Handler answers requests; nil answers every request 404.
+	Handler Handler
+
+	// Workers is the number of pool workers, which bounds how many
+	// connections are being served at once (DefaultWorkers when 0).
+	// Queue is how many ready connections may wait for a worker
+	// (4 × Workers when 0; negative means none). Past both, a new
+	// connection (or an idle one that sends a request) is answered
+	// 503 with Retry-After at once and closed.
+	Workers int
+	Queue   int
+
+	// ReadHeaderTimeout bounds the time from a request's first byte to
+	// the end of its head; past it the client gets 408 and the
+	// connection closes. ReadTimeout bounds reading the body (from the
+	// end of the head). WriteTimeout bounds each write of the response
+	// to the client. IdleTimeout is how long a keep-alive connection
+	// may wait for its next request. Zero means the default; negative
+	// means no limit.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+
+	// Limits on a request: the request line (else 414), the whole head
+	// (else 431), the number of header fields (else 431) and the body
+	// (else 413). Zero means the default.
+	MaxRequestLine  int
+	MaxHeaderBytes  int
+	MaxHeaderFields int
+	MaxBodyBytes    int64
+
+	// MaxConns caps open connections (DefaultMaxConns when 0, negative
+	// for no cap); MaxConnsPerIP caps them per client IP address (0 for
+	// no cap). Past a cap a new connection is answered 503 and closed.
+	MaxConns      int
+	MaxConnsPerIP int
+
+	// RetryAfter is the delay suggested in 503 answers, rounded up to
+	// whole seconds (DefaultRetryAfter when 0).
+	RetryAfter time.Duration
+
+	// Logger receives the server's log records; nil discards them.
+	// The server logs only through it.
+	Logger *slog.Logger
+
+	// BaseContext is the context requests see (Request.Context); it is
+	// cancelled when the server closes. nil means context.Background.
+	BaseContext context.Context
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{} // owned by Serve; closed by Shutdown/Close
+	conns     map[*conn]struct{}         // every open connection
+	perIP     map[string]int
+	pool      *pool.Pool
+	parker    *parker
+	cfg       config
+	started   bool
+	closing   atomic.Bool // Shutdown or Close began
+	serveWG   sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	doneCh    chan struct{}  // closed when every connection is gone after closing
+	lingerSem chan struct{}  // bounds lingering closes
+	lingerWG  sync.WaitGroup // lingering-close goroutines
+}
+
+// config is Server's settings with defaults applied; fixed at start.
+type config struct {
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	limits            http1.Limits
+	maxBody           int64
+	maxConns          int
+	maxConnsPerIP     int
+	overload          []byte // the 503 answer, prebuilt
+	handler           Handler
+	log               *slog.Logger
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0 // no limit
+	}
+	return d
+}
+
+func orInt(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// start applies defaults and starts the pool and parker once.
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return ErrServerClosed
+	}
+	if s.started {
+		return nil
+	}
+	workers := orInt(s.Workers, DefaultWorkers)
+	queue := s.Queue
+	switch {
+	case queue == 0:
+		queue = 4 * workers
+	case queue < 0:
+		queue = 0
+	}
+	p, err := pool.New(workers, queue)
+	if err != nil {
+		return err
+	}
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p.SetPanicHandler(func(v any, stack []byte) {
+		log.Error("worker job panicked", "panic", v, "stack", string(stack))
+	})
+	maxConns := s.MaxConns
+	switch {
+	case maxConns == 0:
+		maxConns = DefaultMaxConns
+	case maxConns < 0:
+		maxConns = 0
+	}
+	h := s.Handler
+	if h == nil {
+		h = HandlerFunc(func(w ResponseWriter, r *Request) { w.WriteHeader(404) })
+	}
+	maxBody := s.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	s.cfg = config{
+		readHeaderTimeout: orDuration(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		readTimeout:       orDuration(s.ReadTimeout, DefaultReadTimeout),
+		writeTimeout:      orDuration(s.WriteTimeout, DefaultWriteTimeout),
+		idleTimeout:       orDuration(s.IdleTimeout, DefaultIdleTimeout),
+		limits: http1.Limits{
+			MaxRequestLine: orInt(s.MaxRequestLine, DefaultMaxRequestLine),
+			MaxHeaderBytes: orInt(s.MaxHeaderBytes, DefaultMaxHeaderBytes),
+			MaxFields:      orInt(s.MaxHeaderFields, DefaultMaxHeaderFields),
+		},
+		maxBody:       maxBody,
+		maxConns:      maxConns,
+		maxConnsPerIP: s.MaxConnsPerIP,
+		overload:      overloadResponse(orDuration(s.RetryAfter, DefaultRetryAfter)),
+		handler:       h,
+		log:           log,
+	}
+	base := s.BaseContext
+	if base == nil {
+		base = context.Background()
+	}
+	s.ctx, s.cancel = context.WithCancel(base)
+	s.pool = p
+	s.parker = newParker(s)
+	s.listeners = make(map[*net.Listener]struct{})
+	s.conns = make(map[*conn]struct{})
+	s.perIP = make(map[string]int)
+	s.lingerSem = make(chan struct{}, 256)
+	s.doneCh = make(chan struct{})
+	s.started = true
+	return nil
+}
+
+// ListenAndServe listens on s.Addr and calls Serve. It returns
+// ErrServerClosed after Shutdown or Close, or the error that stopped it.
+func (s *Server) ListenAndServe() error {
+	if s.closing.Load() {
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts connections on ln and hands each to the pool. It
+// closes ln when it returns. It returns ErrServerClosed after Shutdown
+// or Close; any other error is an accept error that is not temporary.
+// Serve may be called for several listeners at once.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.start(); err != nil {
+		ln.Close()
+		return err
+	}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[&ln] = struct{}{}
+	s.serveWG.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, &ln)
+		s.mu.Unlock()
+		ln.Close()
+		s.serveWG.Done()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// EMFILE and friends: wait and try again, as net/http does.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.cfg.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.accept(nc)
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// accept registers nc and submits it to the pool, or turns it away
+// with 503 when the server is over a limit.
+func (s *Server) accept(nc net.Conn) {
+	c, ok := s.track(nc)
+	if !ok {
+		s.reject(nc)
+		return
+	}
+	if err := s.pool.TryGo(c.serveFn); err != nil {
+		s.untrack(c)
+		s.reject(nc)
+	}
+}
+
+// track adds a connection to the server's set, enforcing MaxConns and
+// MaxConnsPerIP.
+func (s *Server) track(nc net.Conn) (*conn, bool) {
+	ip := ""
+	if s.cfg.maxConnsPerIP > 0 {
+		ip = hostOf(nc.RemoteAddr())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return nil, false
+	}
+	if s.cfg.maxConns > 0 && len(s.conns) >= s.cfg.maxConns {
+		return nil, false
+	}
+	if ip != "" {
+		if s.perIP[ip] >= s.cfg.maxConnsPerIP {
+			return nil, false
+		}
+		s.perIP[ip]++
+	}
+	c := newConn(s, nc, ip)
+	s.conns[c] = struct{}{}
+	return c, true
+}
+
+// untrack removes c from the server's set. It is called once, by
+// whoever closes c.
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if c.ip != "" {
+		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+			delete(s.perIP, c.ip)
+		}
+	}
+	if len(s.conns) == 0 && s.closing.Load() {
+		closeOnce(s.doneCh)
+	}
+	s.mu.Unlock()
+}
+
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+func hostOf(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+// reject answers 503 and closes nc without using a worker. The answer
+// is one small write; the close lingers briefly (bounded) so that the
+// client reads the 503 instead of a reset.
+func (s *Server) reject(nc net.Conn) {
+	nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_, err := nc.Write(s.cfg.overload)
+	if err != nil {
+		nc.Close()
+		return
+	}
+	select {
+	case s.lingerSem <- struct{}{}:
+		s.lingerWG.Add(1)
+		go func() {
+			defer s.lingerWG.Done()
+			lingerClose(nc, 250*time.Millisecond)
+			<-s.lingerSem
+		}()
+	default:
+		nc.Close()
+	}
+}
+
+// lingerClose half-closes nc and discards what the client still sends
+// (bounded in time and bytes) before closing, so that unread request
+// bytes do not make the kernel reset the connection and destroy the
+// response we just wrote (RFC 9112 9.6).
+func lingerClose(nc net.Conn, d time.Duration) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		nc.SetReadDeadline(time.Now().Add(d))
+		var buf [512]byte
+		for total := 0; total < 256<<10; {
+			n, err := nc.Read(buf[:])
+			total += n
+			if err != nil {
+				break
+			}
+		}
+	}
+	nc.Close()
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, closes
+// idle connections, lets every request in flight finish (answered with
+// "Connection: close"), then waits for the pool's workers to exit. If
+// ctx ends first it returns ctx.Err(), and the caller may call Close.
+// Serve returns ErrServerClosed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.beginClose()
+	if !s.isStarted() {
+		return nil
+	}
+	s.parker.closeAll()
+	select {
+	case <-s.doneCh:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := s.pool.Shutdown(ctx); err != nil {
+		return err
+	}
+	s.serveWG.Wait()
+	s.lingerWG.Wait()
+	s.parker.stop()
+	s.cancel()
+	return nil
+}
+
+// Close stops the server at once: it closes the listeners and every
+// connection, in flight or not, cancels the request context, and waits
+// for the workers to return (handlers that ignore both a closed
+// connection and the context can still delay it).
+func (s *Server) Close() error {
+	s.beginClose()
+	if !s.isStarted() {
+		return nil
+	}
+	s.cancel()
+	s.parker.closeAll()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.nc.Close() // the owner sees the error and untracks
+	}
+	s.mu.Unlock()
+	s.pool.Shutdown(context.Background())
+	s.serveWG.Wait()
+	s.lingerWG.Wait()
+	s.parker.stop()
+	return nil
+}
+
+func (s *Server) isStarted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started
+}
+
+// beginClose marks the server closing and closes its listeners.
+func (s *Server) beginClose() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing.Store(true)
+	for ln := range s.listeners {
+		(*ln).Close()
+	}
+	if s.started && len(s.conns) == 0 {
+		closeOnce(s.doneCh)
+	}
+}
+
+var _ io.Writer = (*response)(nil)
