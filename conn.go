@@ -31,12 +31,6 @@ const (
 	maxDrain = 256 << 10
 )
 
-var (
-	readBufPool  = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
-	writeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, writeBufSize); return &b }}
-	bodyBufPool  = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufSize); return &b }}
-)
-
 // errParked and errIdleClose are internal outcomes of reading a head.
 var (
 	errParked    = errors.New("wharf: connection parked")
@@ -59,25 +53,14 @@ type conn struct {
 	remote  string          // nc.RemoteAddr().String(), computed once
 	serveFn func()          // c.serve, allocated once
 
+	*work // buffers and per-request state while served; nil while parked
+
 	// owner's state
-	rbuf      []byte  // read buffer; nil while parked
-	rbox      *[]byte // the pool boxes of rbuf, wbuf and bbuf
-	wbox      *[]byte
-	bbox      *[]byte
-	r0, r1    int    // unread bytes are rbuf[r0:r1]
-	pending   []byte // a partial head kept while parked
-	wbuf      []byte // response bytes not yet written; nil while parked
-	bbuf      []byte // current response's body until its head is written
-	head      http1.Head
-	headLen   int // bytes of the parsed head at rbuf[r0:]
-	chunk     http1.ChunkedDecoder
+	pending   []byte    // a partial head kept while parked
 	headStart time.Time // first byte of the current head; zero between requests
 	idleSince time.Time // end of the last exchange; zero while one is under way
 	rdl, wdl  time.Time // read and write deadlines last set on nc
 	werr      error     // sticky write error: the connection is broken
-	vec       net.Buffers
-	vecArr    [3][]byte
-	intern    interner
 
 	// parker's state, while parked
 	parkTok      uint64
@@ -128,56 +111,78 @@ func (c *conn) serve() {
 	}
 }
 
-// acquire gives the conn its buffers (after accept or when unparked).
+// work is what a connection needs only while a worker serves it: its
+// buffers and the state of the request under way. A parked connection
+// gives its work back to workPool, so that an idle connection costs a
+// few hundred bytes instead of the 16 KB of buffers.
+type work struct {
+	rbuf    []byte // read buffer
+	r0, r1  int    // unread bytes are rbuf[r0:r1]
+	wbuf    []byte // response bytes not yet written
+	bbuf    []byte // current response's body until its head is written
+	head    http1.Head
+	headLen int // bytes of the parsed head at rbuf[r0:]
+	chunk   http1.ChunkedDecoder
+	vec     net.Buffers
+	vecArr  [3][]byte
+	// respFields backs the response header of the request under way.
+	respFields []Field
+	// intern shares the strings that repeat from request to request.
+	// Strings are immutable, so sharing them across the connections
+	// that use this work in turn is safe.
+	intern interner
+}
+
+var workPool = sync.Pool{New: func() any {
+	return &work{
+		rbuf:       make([]byte, readBufSize),
+		wbuf:       make([]byte, 0, writeBufSize),
+		bbuf:       make([]byte, 0, bodyBufSize),
+		respFields: make([]Field, 0, 8),
+	}
+}}
+
+// acquire gives the conn its work (after accept or when unparked),
+// with the partial head it kept while parked.
 func (c *conn) acquire() {
-	if c.rbuf == nil {
-		c.rbuf = getBuf(&readBufPool, &c.rbox)
-		if len(c.pending) > len(c.rbuf) {
-			c.rbuf = make([]byte, len(c.pending)+readBufSize)
-		}
-		c.r0, c.r1 = 0, copy(c.rbuf, c.pending)
-		c.pending = nil
-	}
-	if c.wbuf == nil {
-		c.wbuf = getBuf(&writeBufPool, &c.wbox)[:0]
-	}
-}
-
-// release returns the buffers, keeping a copy of unread bytes (a
-// partial head) in c.pending.
-func (c *conn) release() {
-	if c.r1 > c.r0 {
-		c.pending = append([]byte(nil), c.rbuf[c.r0:c.r1]...)
-	}
-	c.r0, c.r1 = 0, 0
-	putBuf(&readBufPool, &c.rbox, c.rbuf)
-	c.rbuf = nil
-	putBuf(&writeBufPool, &c.wbox, c.wbuf)
-	c.wbuf = nil
-	c.putBodyBuf()
-}
-
-func (c *conn) putBodyBuf() {
-	putBuf(&bodyBufPool, &c.bbox, c.bbuf)
-	c.bbuf = nil
-}
-
-// getBuf takes a buffer from a pool, keeping its box for putBuf.
-func getBuf(p *sync.Pool, box **[]byte) []byte {
-	*box = p.Get().(*[]byte)
-	return **box
-}
-
-// putBuf returns buf to its pool in its box, unless it was replaced by
-// a larger one (which is then left to the collector).
-func putBuf(p *sync.Pool, box **[]byte, buf []byte) {
-	b := *box
-	*box = nil
-	if b == nil || cap(buf) != cap(*b) {
+	if c.work != nil {
 		return
 	}
-	*b = buf[:len(*b)]
-	p.Put(b)
+	c.work = workPool.Get().(*work)
+	if len(c.pending) > len(c.rbuf) {
+		c.rbuf = make([]byte, len(c.pending)+readBufSize)
+	}
+	c.r0, c.r1 = 0, copy(c.rbuf, c.pending)
+	c.pending = nil
+}
+
+// release gives the work back, keeping a copy of unread bytes (a
+// partial head) in c.pending.
+func (c *conn) release() {
+	w := c.work
+	if w == nil {
+		return
+	}
+	c.work = nil
+	if w.r1 > w.r0 {
+		c.pending = append([]byte(nil), w.rbuf[w.r0:w.r1]...)
+	}
+	w.r0, w.r1 = 0, 0
+	if len(w.rbuf) != readBufSize {
+		w.rbuf = make([]byte, readBufSize) // drop a grown buffer
+	}
+	if cap(w.wbuf) != writeBufSize {
+		w.wbuf = make([]byte, 0, writeBufSize)
+	}
+	w.wbuf = w.wbuf[:0]
+	if cap(w.bbuf) != bodyBufSize {
+		w.bbuf = make([]byte, 0, bodyBufSize)
+	}
+	w.bbuf = w.bbuf[:0]
+	w.vec = nil
+	w.vecArr = [3][]byte{}
+	clear(w.respFields[:cap(w.respFields)])
+	workPool.Put(w)
 }
 
 // readHead makes sure a complete request head is at rbuf[r0:], parsed
@@ -224,8 +229,10 @@ func (c *conn) readHead() error {
 		c.setReadDeadline(dl)
 		n, err := c.nc.Read(c.rbuf[c.r1:])
 		if n > 0 {
-			if c.r1 == c.r0 {
-				c.headStart = time.Now()
+			if idle {
+				// The head's clock starts when the read began: at most
+				// parkGrace early, and it saves a clock read per request.
+				c.headStart = now
 				c.idleSince = time.Time{}
 			}
 			c.r1 += n
@@ -269,7 +276,6 @@ func (c *conn) makeRoom() bool {
 		}
 		nb := make([]byte, 2*len(c.rbuf))
 		copy(nb, c.rbuf[:c.r1])
-		putBuf(&readBufPool, &c.rbox, c.rbuf)
 		c.rbuf = nb
 	}
 	return true

@@ -16,7 +16,7 @@ type exchange struct {
 	req    Request
 	resp   response
 	body   body
-	fields [12]Field
+	fields [10]Field
 }
 
 // handle runs one request whose head is parsed into c.head at

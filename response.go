@@ -60,12 +60,11 @@ type response struct {
 	isHead      bool
 	closeAfter  bool // the connection closes after this response
 	done        bool // the handler returned
-	fieldsArr   [8]Field
 }
 
 func (w *response) init(c *conn, r *Request) {
 	w.c, w.req = c, r
-	w.header = w.fieldsArr[:0]
+	w.header = c.respFields[:0] // reused: valid only until the handler returns
 	w.declared = -1
 	w.isHead = r.Method == "HEAD"
 	w.closeAfter = r.Close
@@ -79,9 +78,7 @@ func (w *response) reset() {
 	w.written = 0
 	w.wroteHeader = false
 	w.noBody = false
-	if w.c.bbuf != nil {
-		w.c.bbuf = w.c.bbuf[:0]
-	}
+	w.c.bbuf = w.c.bbuf[:0]
 }
 
 func (w *response) Header() *Header { return &w.header }
@@ -189,9 +186,6 @@ func (w *response) write(p []byte, s string) (int, error) {
 	}
 	c := w.c
 	if !w.committed {
-		if c.bbuf == nil {
-			c.bbuf = getBuf(&bodyBufPool, &c.bbox)[:0]
-		}
 		if len(c.bbuf)+n <= cap(c.bbuf) {
 			c.bbuf = append(c.bbuf, p...)
 			c.bbuf = append(c.bbuf, s...)
@@ -311,7 +305,7 @@ func (w *response) commit(final bool) {
 			c.wbuf = append(c.wbuf, body...)
 		}
 	}
-	c.putBodyBuf()
+	c.bbuf = c.bbuf[:0]
 }
 
 // skipField reports fields the server writes itself.
@@ -347,6 +341,7 @@ func (w *response) finish() {
 		w.closeAfter = true
 	}
 	w.done = true
+	w.c.respFields = w.header[:0] // keep a grown backing array
 }
 
 // ReadFrom implements io.ReaderFrom. When the handler declared a
