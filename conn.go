@@ -62,10 +62,16 @@ type conn struct {
 	rdl, wdl  time.Time // read and write deadlines last set on nc
 	werr      error     // sticky write error: the connection is broken
 
+	// A file body being sent after its handler returned (sendfile.go).
+	send         *fileSend
+	sendProgress time.Time // last time the client took bytes
+	sendClose    bool      // close the connection once it is sent
+
 	// parker's state, while parked
 	parkTok      uint64
 	parkDeadline time.Time
 	parkTimeout  bool // the deadline is a read-header timeout (answer 408), not idle
+	parkWrite    bool // waiting to write (a file body), not to read
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {
@@ -84,6 +90,9 @@ func newConn(s *Server, nc net.Conn, ip string) *conn {
 // closes or goes idle (then it is parked and this job returns).
 func (c *conn) serve() {
 	c.acquire()
+	if c.send != nil && !c.continueSend() {
+		return
+	}
 	for {
 		err := c.readHead()
 		switch {

@@ -91,6 +91,15 @@ func (c *conn) handle() bool {
 		w.closeAfter = true
 	}
 	w.finish()
+	if c.send != nil {
+		c.sendClose = w.closeAfter || !x.body.done || c.werr != nil
+		c.sendProgress = time.Now()
+		if !c.continueSend() {
+			return false
+		}
+		c.idleSince = time.Time{}
+		return true
+	}
 	if w.closeAfter || c.werr != nil {
 		if x.body.done && c.r1 == c.r0 {
 			c.close()

@@ -46,8 +46,20 @@ func newParker(s *Server) *parker {
 // park takes ownership of c until it is readable or its deadline
 // passes. timeout reports whether the deadline is a read-header one.
 func (p *parker) park(c *conn, deadline time.Time, timeout bool) {
+	c.parkWrite = false
+	p.add(c, deadline, timeout)
+}
+
+// parkWrite takes ownership of c, which is sending a file body, until
+// it is writable or deadline passes. Shutdown lets it finish.
+func (p *parker) parkWrite(c *conn, deadline time.Time) {
+	c.parkWrite = true
+	p.add(c, deadline, false)
+}
+
+func (p *parker) add(c *conn, deadline time.Time, timeout bool) {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed && !c.parkWrite {
 		p.mu.Unlock()
 		c.closeParked()
 		return
@@ -84,7 +96,20 @@ func (p *parker) take(tok uint64) *conn {
 // full, the connection is answered 503 and closed: its next request
 // cannot be served now, and holding it would queue without bound.
 func (p *parker) ready(c *conn) {
-	if err := p.s.pool.TryGo(c.serveFn); err != nil {
+	err := p.s.pool.TryGo(c.serveFn)
+	if err != nil && c.parkWrite {
+		// A response is under way: it must not be cut short by a 503.
+		// Wait for a worker on a goroutine of its own (overload only).
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			if p.s.pool.Go(p.s.ctx, c.serveFn) != nil {
+				c.closeParked()
+			}
+		}()
+		return
+	}
+	if err != nil {
 		c.s().reject(c.nc)
 		c.s().untrack(c)
 	}
@@ -109,11 +134,17 @@ func (p *parker) expire(now time.Time) {
 
 // closeAll closes every parked connection and makes later park calls
 // close theirs: they have no request in flight (Shutdown).
-func (p *parker) closeAll() {
+//
+// Connections parked while sending a response are closed only when
+// force is set (Close); Shutdown lets them finish.
+func (p *parker) closeAll(force bool) {
 	p.mu.Lock()
 	p.closed = true
 	all := make([]*conn, 0, len(p.conns))
 	for tok, c := range p.conns {
+		if c.parkWrite && !force {
+			continue
+		}
 		delete(p.conns, tok)
 		all = append(all, c)
 	}
@@ -134,6 +165,10 @@ func (c *conn) s() *Server { return c.srv }
 
 // closeParked closes a connection that holds no buffers.
 func (c *conn) closeParked() {
+	if c.send != nil {
+		c.send.close()
+		c.send = nil
+	}
 	c.nc.Close()
 	c.pending = nil
 	c.srv.untrack(c)

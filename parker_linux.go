@@ -68,6 +68,9 @@ func (e *epoller) add(c *conn, tok uint64) error {
 		return errors.New("no file descriptor")
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
+	if c.parkWrite {
+		ev.Events = unix.EPOLLOUT | unix.EPOLLONESHOT
+	}
 	setToken(&ev, tok)
 	return unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev)
 }

@@ -3,6 +3,7 @@ package wharf
 import (
 	"errors"
 	"io"
+	"os"
 
 	"wharf/internal/http1"
 )
@@ -358,13 +359,26 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if w.noBody || w.declared < 0 || w.declared-w.written <= int64(bodyBufSize) {
 		return w.copyBuffered(src)
 	}
+	rest := w.declared - w.written
+	if f, ok := src.(*os.File); ok && c.canSendLater() {
+		// The file is sent after the handler returns, by a worker that
+		// parks the connection whenever the client is slow to read
+		// (sendfile.go): a slow reader holds no worker.
+		if fs, err := newFileSend(f, rest); err == nil {
+			if !w.committed {
+				w.commit(false)
+			}
+			c.send = fs
+			w.written += rest
+			return rest, nil
+		}
+	}
 	if !w.committed {
 		w.commit(false)
 	}
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
-	rest := w.declared - w.written
 	c.setWriteDeadline()
 	rf, ok := c.nc.(io.ReaderFrom)
 	var n int64

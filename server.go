@@ -414,7 +414,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.isStarted() {
 		return nil
 	}
-	s.parker.closeAll()
+	s.parker.closeAll(false)
 	select {
 	case <-s.doneCh:
 	case <-ctx.Done():
@@ -440,7 +440,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.cancel()
-	s.parker.closeAll()
+	s.parker.closeAll(true)
 	s.mu.Lock()
 	for c := range s.conns {
 		c.nc.Close() // the owner sees the error and untracks

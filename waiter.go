@@ -2,6 +2,7 @@ package wharf
 
 import (
 	"errors"
+	"net"
 	"time"
 )
 
@@ -49,6 +50,12 @@ func (w *waiter) stop() {}
 
 // expireOne handles one connection whose deadline passed.
 func (p *parker) expireOne(c *conn) {
+	if c.parkWrite {
+		// The client stopped reading its answer (WriteTimeout).
+		if tc, ok := c.nc.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+	}
 	if c.parkTimeout {
 		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		c.nc.Write(timeoutResponse)

@@ -1,0 +1,92 @@
+package wharf
+
+import (
+	"errors"
+	"net"
+	"time"
+)
+
+// A fileSend is a file body still to be sent after its handler
+// returned. The connection owns fd (a duplicate of the handler's file
+// descriptor, so the handler may close its file).
+type fileSend struct {
+	fd        int
+	off       int64
+	remaining int64
+}
+
+var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
+
+// continueSend sends the rest of c.send. A client that does not take
+// the bytes within parkGrace gets its connection parked until it is
+// writable (WriteTimeout still bounds each wait). It reports whether
+// the worker goes on serving the connection; false means it was parked
+// or closed.
+func (c *conn) continueSend() bool {
+	if err := c.flush(); err != nil {
+		c.closeSend()
+		return false
+	}
+	fs := c.send
+	for fs.remaining > 0 {
+		n, err := c.sendChunk(fs)
+		fs.remaining -= n
+		if n > 0 {
+			c.sendProgress = time.Now()
+		}
+		switch {
+		case err == nil && n == 0:
+			c.srv.cfg.log.Warn("file changed while sent; closing", "err", errFileShrank)
+			c.closeSend()
+			return false
+		case err == nil:
+		case isTimeout(err):
+			var hard time.Time
+			if t := c.srv.cfg.writeTimeout; t > 0 {
+				hard = c.sendProgress.Add(t)
+				if !time.Now().Before(hard) {
+					c.abort()
+					return false
+				}
+			}
+			c.release()
+			c.srv.parker.parkWrite(c, hard)
+			return false
+		default:
+			c.closeSend()
+			return false
+		}
+	}
+	fs.close()
+	c.send = nil
+	if c.sendClose {
+		c.sendClose = false
+		if c.r1 == c.r0 {
+			c.close()
+		} else {
+			c.closeLinger()
+		}
+		return false
+	}
+	return true
+}
+
+// abort resets a connection whose client stopped reading (write
+// timeout): the bytes queued in the kernel for it are dropped at once
+// instead of lingering in an orphaned socket.
+func (c *conn) abort() {
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.closeSend()
+}
+
+// closeSend drops the send and closes the connection.
+func (c *conn) closeSend() {
+	if c.send != nil {
+		c.send.close()
+		c.send = nil
+	}
+	c.werr = errFileShrank // nothing more may be written
+	c.close()
+}

@@ -1,0 +1,74 @@
+package wharf
+
+import (
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// canSendLater reports whether a file body can be handed to the
+// connection to send after the handler returns.
+func (c *conn) canSendLater() bool {
+	_, epoll := c.srv.parker.poll.(*epoller)
+	return c.raw != nil && epoll && c.send == nil
+}
+
+// newFileSend duplicates f's descriptor and notes its offset.
+func newFileSend(f *os.File, n int64) (*fileSend, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fs := &fileSend{fd: -1, remaining: n}
+	var derr error
+	cerr := sc.Control(func(fd uintptr) {
+		fs.fd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+		if derr == nil {
+			fs.off, derr = unix.Seek(int(fd), 0, 1 /* io.SeekCurrent */)
+			if derr == nil {
+				// The caller's offset moves as if it had read the body.
+				_, derr = unix.Seek(int(fd), n, 1)
+			}
+		}
+	})
+	if cerr == nil {
+		cerr = derr
+	}
+	if cerr != nil {
+		fs.close()
+		return nil, cerr
+	}
+	return fs, nil
+}
+
+func (fs *fileSend) close() {
+	if fs.fd >= 0 {
+		unix.Close(fs.fd)
+		fs.fd = -1
+	}
+}
+
+// sendChunk sends file bytes with sendfile(2) on the non-blocking
+// socket, waiting at most parkGrace for it to become writable.
+func (c *conn) sendChunk(fs *fileSend) (int64, error) {
+	dl := time.Now().Add(parkGrace)
+	c.wdl = dl
+	c.nc.SetWriteDeadline(dl)
+	var n int
+	var serr error
+	err := c.raw.Write(func(sfd uintptr) bool {
+		n, serr = unix.Sendfile(int(sfd), fs.fd, &fs.off, int(min(fs.remaining, 1<<30)))
+		if serr == unix.EINTR {
+			return false
+		}
+		return serr != unix.EAGAIN // else wait until writable
+	})
+	if n < 0 {
+		n = 0
+	}
+	if err == nil {
+		err = serr
+	}
+	return int64(n), err
+}

@@ -1,0 +1,151 @@
+package wharf
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fileHandler serves the file at path the way fileserver does: it
+// declares Content-Length and copies with the writer's ReadFrom.
+func fileHandler(t *testing.T, path string) Handler {
+	return HandlerFunc(func(w ResponseWriter, r *Request) {
+		if r.Path != "/file" {
+			w.WriteString("small")
+			return
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close() // the server must not need f after this
+		st, _ := f.Stat()
+		w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+		n, err := w.(io.ReaderFrom).ReadFrom(f)
+		if err != nil || n != st.Size() {
+			t.Errorf("ReadFrom = %d, %v", n, err)
+		}
+	})
+}
+
+func bigFile(t *testing.T, size int) (string, [32]byte) {
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i*7 + i/251)
+	}
+	path := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, sha256.Sum256(data)
+}
+
+func TestFileBodyIntact(t *testing.T) {
+	path, sum := bigFile(t, 8<<20+123)
+	addr := startServer(t, &Server{Handler: fileHandler(t, path)})
+	// Keep-alive: the file, then a small answer on the same connection,
+	// several times.
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for i := 0; i < 3; i++ {
+		resp, err := client.Get("http://" + addr + "/file")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if sha256.Sum256(b) != sum {
+			t.Fatalf("round %d: body differs (%d bytes)", i, len(b))
+		}
+		resp, err = client.Get("http://" + addr + "/small")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "small" {
+			t.Fatalf("after file: %q", b)
+		}
+	}
+}
+
+// A client that reads a large answer slowly must not hold the only
+// worker: the file is sent by parking the connection when it is not
+// writable.
+func TestSlowReaderHoldsNoWorker(t *testing.T) {
+	path, sum := bigFile(t, 16<<20)
+	addr := startServer(t, &Server{Workers: 1, Queue: 4, Handler: fileHandler(t, path)})
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	// The client reads nothing for a while: the 16 MB answer cannot fit
+	// in the socket buffers, so the server has to wait for it.
+	io.WriteString(slow, "GET /file HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReaderSize(slow, 4096)
+	br.Peek(1) // the answer has started
+	time.Sleep(100 * time.Millisecond)
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		got := exchangeRaw(t, addr, "GET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		if !strings.HasSuffix(got, "small") {
+			t.Fatalf("other client while a slow reader downloads:\n%s", got)
+		}
+		t.Logf("other client answered in %v", time.Since(start))
+	}
+	// The slow reader still gets every byte, then its next answer.
+	slow.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(h.Sum(nil), sum[:]) {
+		t.Fatal("slow reader's body differs")
+	}
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "small" {
+		t.Fatalf("pipelined answer after the file: %q", b)
+	}
+}
+
+// A client that stops reading is cut off after WriteTimeout.
+func TestStalledReaderTimesOut(t *testing.T) {
+	path, _ := bigFile(t, 32<<20)
+	addr := startServer(t, &Server{WriteTimeout: 300 * time.Millisecond, Handler: fileHandler(t, path)})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(1500 * time.Millisecond) // read nothing
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := io.Copy(io.Discard, c)
+	if n >= 32<<20 {
+		t.Fatalf("read the whole file (%d bytes) from a stalled connection", n)
+	}
+	if err == nil || isTimeout(err) {
+		t.Fatalf("after %d bytes: %v, want a reset", n, err)
+	}
+	t.Logf("connection ended after %d bytes: %v", n, err)
+}
