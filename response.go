@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"syscall"
 
 	"wharf/internal/http1"
 )
@@ -360,7 +361,9 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 		return w.copyBuffered(src)
 	}
 	rest := w.declared - w.written
-	if f, ok := src.(*os.File); ok && c.canSendLater() {
+	// io.Copy(w, f) hands us f wrapped (os.File's WriteTo fallback);
+	// the wrapper still has f's SyscallConn and Stat.
+	if f, ok := src.(regularFile); ok && c.canSendLater() && isRegular(f) {
 		// The file is sent after the handler returns, by a worker that
 		// parks the connection whenever the client is slow to read
 		// (sendfile.go): a slow reader holds no worker.
@@ -393,6 +396,17 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 		c.werr = err
 	}
 	return n, err
+}
+
+// regularFile is what a file body needs to be sent by the connection.
+type regularFile interface {
+	SyscallConn() (syscall.RawConn, error)
+	Stat() (os.FileInfo, error)
+}
+
+func isRegular(f regularFile) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
 
 // copyBuffered copies src through Write, reading straight into the

@@ -1,7 +1,6 @@
 package wharf
 
 import (
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,7 +14,7 @@ func (c *conn) canSendLater() bool {
 }
 
 // newFileSend duplicates f's descriptor and notes its offset.
-func newFileSend(f *os.File, n int64) (*fileSend, error) {
+func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	sc, err := f.SyscallConn()
 	if err != nil {
 		return nil, err

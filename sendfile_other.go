@@ -4,12 +4,11 @@ package wharf
 
 import (
 	"errors"
-	"os"
 )
 
 func (c *conn) canSendLater() bool { return false }
 
-func newFileSend(f *os.File, n int64) (*fileSend, error) {
+func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	return nil, errors.New("not supported")
 }
 
