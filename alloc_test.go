@@ -94,6 +94,21 @@ func TestAllocsPerRequest(t *testing.T) {
 	}
 }
 
+type releasingHandler struct{ Handler }
+
+func (releasingHandler) ReleasesRequest() {}
+
+// A RequestReleaser handler costs no allocation per request.
+func TestAllocsPerRequestReleaser(t *testing.T) {
+	s := &Server{Handler: releasingHandler{helloHandler()}}
+	defer s.Close()
+	c, _ := newLoopConn(t, s, browserRequest)
+	serveOne(t, c)
+	if allocs := testing.AllocsPerRun(1000, func() { serveOne(t, c) }); allocs != 0 {
+		t.Errorf("%.1f allocations per request, want 0", allocs)
+	}
+}
+
 func TestRequestFieldsSurviveNextRequest(t *testing.T) {
 	var kept []*Request
 	s := &Server{Handler: HandlerFunc(func(w ResponseWriter, r *Request) {

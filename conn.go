@@ -136,6 +136,8 @@ type work struct {
 	vecArr  [3][]byte
 	// respFields backs the response header of the request under way.
 	respFields []Field
+	// x is the exchange reused for RequestReleaser handlers.
+	x exchange
 	// intern shares the strings that repeat from request to request.
 	// Strings are immutable, so sharing them across the connections
 	// that use this work in turn is safe.

@@ -11,7 +11,8 @@ import (
 // An exchange is the one allocation a request costs: the Request the
 // handler sees, the state of its response and of its body, and room
 // for the usual number of header fields. It is never reused, so nothing
-// a handler keeps from it changes after the handler returns.
+// a handler keeps from it changes after the handler returns, unless the
+// handler is a RequestReleaser (then the work's own exchange is reused).
 type exchange struct {
 	req    Request
 	resp   response
@@ -25,7 +26,13 @@ type exchange struct {
 func (c *conn) handle() bool {
 	s := c.srv
 	h := &c.head
-	x := new(exchange)
+	var x *exchange
+	if s.cfg.reuse {
+		x = &c.work.x
+		*x = exchange{}
+	} else {
+		x = new(exchange)
+	}
 	r := &x.req
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()

@@ -21,3 +21,18 @@ type HandlerFunc func(w ResponseWriter, r *Request)
 
 // ServeHTTP calls f(w, r).
 func (f HandlerFunc) ServeHTTP(w ResponseWriter, r *Request) { f(w, r) }
+
+// A RequestReleaser is a Handler that promises not to use the *Request
+// it is given (nor its Header slice or Body) or the ResponseWriter after
+// ServeHTTP returns. Strings taken from the Request may be kept: they
+// are never modified. For such a handler the server reuses the memory
+// of one request for the next, so a request costs no allocation at all.
+//
+// Implement it only when every path through ServeHTTP keeps that
+// promise (wrappers: only if what they wrap does too). A handler that
+// breaks it sees a later request's values: the bug class wharf otherwise
+// rules out. fileserver.Handler implements it.
+type RequestReleaser interface {
+	Handler
+	ReleasesRequest()
+}

@@ -119,7 +119,13 @@ type config struct {
 	maxConnsPerIP     int
 	overload          []byte // the 503 answer, prebuilt
 	handler           Handler
+	reuse             bool // handler is a RequestReleaser
 	log               *slog.Logger
+}
+
+func isReleaser(h Handler) bool {
+	_, ok := h.(RequestReleaser)
+	return ok
 }
 
 func orDuration(d, def time.Duration) time.Duration {
@@ -198,6 +204,7 @@ func (s *Server) start() error {
 		maxConnsPerIP: s.MaxConnsPerIP,
 		overload:      overloadResponse(orDuration(s.RetryAfter, DefaultRetryAfter)),
 		handler:       h,
+		reuse:         isReleaser(h),
 		log:           log,
 	}
 	base := s.BaseContext
