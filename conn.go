@@ -258,6 +258,17 @@ func (c *conn) readHead() error {
 			}
 			return errTimeout
 		}
+		// The deadline may have fired while this goroutine waited for
+		// the CPU with the bytes already there: look once more, without
+		// the runtime's deadline check, before parking.
+		if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
+			if idle {
+				c.headStart = now
+				c.idleSince = time.Time{}
+			}
+			c.r1 += n
+			continue
+		}
 		if c.canPark() {
 			c.release()
 			s.parker.park(c, hard, !idle)
@@ -293,6 +304,23 @@ func (c *conn) makeRoom() bool {
 }
 
 func (c *conn) canPark() bool { return c.raw != nil }
+
+// readNow reads what the socket holds now, without waiting and without
+// the runtime poller's deadline check. It returns 0 when nothing is
+// there (or the connection has no descriptor).
+func (c *conn) readNow(p []byte) int {
+	if c.raw == nil || len(p) == 0 {
+		return 0
+	}
+	n := 0
+	c.raw.Control(func(fd uintptr) {
+		m, err := syscall.Read(int(fd), p)
+		if err == nil && m > 0 {
+			n = m
+		}
+	})
+	return n
+}
 
 func (c *conn) setReadDeadline(t time.Time) {
 	if !t.Equal(c.rdl) {
@@ -471,6 +499,11 @@ func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
 		c.r0 += n
 		return n, nil
 	}
+	// Answers to earlier pipelined requests go out before waiting for
+	// the client: it may be waiting for them before it sends the body.
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	c.setReadDeadline(deadline)
 	n, err := c.nc.Read(p)
 	if err != nil && isTimeout(err) {
@@ -481,6 +514,9 @@ func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
 
 // fillBody reads more body bytes into rbuf (for the chunked decoder).
 func (c *conn) fillBody(deadline time.Time) error {
+	if err := c.flush(); err != nil {
+		return err
+	}
 	if !c.makeRoom() {
 		return &http1.Error{Status: 400, Reason: "chunk framing too long"}
 	}

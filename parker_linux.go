@@ -2,25 +2,35 @@ package wharf
 
 import (
 	"errors"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // epoller waits for parked connections in an epoll set of its own, with
-// one-shot readiness, on one goroutine. Go's runtime poller also watches
-// these descriptors; the two are independent (epoll(7) allows a
-// descriptor in several sets), and a woken connection is read through
-// the runtime as usual.
+// one-shot readiness. Go's runtime poller also watches these
+// descriptors; the two are independent (epoll(7) allows a descriptor in
+// several sets), and a woken connection is read through the runtime as
+// usual.
+//
+// The epoll descriptor itself is non-blocking and registered with the
+// runtime poller (an epoll set is readable while it has events), so the
+// loop never blocks a thread in epoll_wait: a blocking epoll_wait would
+// keep its P until sysmon took it back, stalling every goroutine on a
+// GOMAXPROCS=1 server for up to milliseconds.
 type epoller struct {
 	p       *parker
-	epfd    int
-	wakefd  int // eventfd that interrupts epoll_wait for stop
+	file    *os.File // the epoll descriptor, in the runtime poller
+	rc      syscall.RawConn
 	stopped atomic.Bool
 }
 
-const wakeToken = 0 // parker tokens start at 1
+// expireEvery is how often deadlines of parked connections are checked,
+// so their timeouts are precise to about this much.
+const expireEvery = 250 * time.Millisecond
 
 func newPoller(p *parker) poller {
 	ep, err := newEpoller(p)
@@ -36,19 +46,17 @@ func newEpoller(p *parker) (*epoller, error) {
 	if err != nil {
 		return nil, err
 	}
-	wfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(epfd), "wharf-epoll")
+	rc, err := f.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
+		f.Close()
 		return nil, err
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN}
-	setToken(&ev, wakeToken)
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(wfd)
-		return nil, err
-	}
-	e := &epoller{p: p, epfd: epfd, wakefd: wfd}
+	e := &epoller{p: p, file: f, rc: rc}
 	p.wg.Add(1)
 	go e.loop()
 	return e, nil
@@ -63,6 +71,17 @@ func token(ev *unix.EpollEvent) uint64 {
 	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 }
 
+func (e *epoller) ctl(op int, c *conn, ev *unix.EpollEvent) error {
+	var err error
+	cerr := e.rc.Control(func(epfd uintptr) {
+		err = unix.EpollCtl(int(epfd), op, c.fd, ev)
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
+}
+
 func (e *epoller) add(c *conn, tok uint64) error {
 	if c.fd < 0 {
 		return errors.New("no file descriptor")
@@ -72,36 +91,43 @@ func (e *epoller) add(c *conn, tok uint64) error {
 		ev.Events = unix.EPOLLOUT | unix.EPOLLONESHOT
 	}
 	setToken(&ev, tok)
-	return unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev)
+	return e.ctl(unix.EPOLL_CTL_ADD, c, &ev)
 }
 
 func (e *epoller) remove(c *conn) {
-	unix.EpollCtl(e.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	e.ctl(unix.EPOLL_CTL_DEL, c, nil)
 }
 
-// loop waits for readiness and checks deadlines about four times a
-// second, so timeouts of parked connections are precise to ~250 ms.
+// loop collects ready connections and checks deadlines every
+// expireEvery, until stop closes the epoll descriptor.
 func (e *epoller) loop() {
 	defer e.p.wg.Done()
 	events := make([]unix.EpollEvent, 128)
 	lastExpire := time.Now()
-	for !e.stopped.Load() {
-		n, err := unix.EpollWait(e.epfd, events, 250)
-		if err != nil && err != unix.EINTR {
-			e.p.s.cfg.log.Error("epoll_wait failed", "err", err)
+	for {
+		e.file.SetReadDeadline(lastExpire.Add(expireEvery))
+		var n int
+		err := e.rc.Read(func(epfd uintptr) bool {
+			var werr error
+			n, werr = unix.EpollWait(int(epfd), events, 0)
+			if werr != nil {
+				n = 0
+			}
+			return n > 0 // none ready: wait until the set is readable
+		})
+		if e.stopped.Load() {
+			return
+		}
+		if err != nil && !isTimeout(err) {
+			e.p.s.cfg.log.Error("epoll wait failed", "err", err)
 			time.Sleep(10 * time.Millisecond)
-			continue
 		}
 		for i := 0; i < n; i++ {
-			tok := token(&events[i])
-			if tok == wakeToken {
-				continue
-			}
-			if c := e.p.take(tok); c != nil {
+			if c := e.p.take(token(&events[i])); c != nil {
 				e.p.ready(c)
 			}
 		}
-		if now := time.Now(); now.Sub(lastExpire) >= 250*time.Millisecond {
+		if now := time.Now(); now.Sub(lastExpire) >= expireEvery {
 			lastExpire = now
 			e.p.expire(now)
 		}
@@ -112,11 +138,5 @@ func (e *epoller) stop() {
 	if e.stopped.Swap(true) {
 		return
 	}
-	var one = [8]byte{1}
-	unix.Write(e.wakefd, one[:])
-	go func() {
-		e.p.wg.Wait()
-		unix.Close(e.epfd)
-		unix.Close(e.wakefd)
-	}()
+	e.file.Close() // wakes the loop
 }

@@ -337,9 +337,12 @@ func (w *response) finish() {
 	}
 	if w.declared >= 0 && w.written < w.declared && !w.noBody {
 		// The body is shorter than announced: the client cannot
-		// frame it, so only closing ends it.
-		w.c.srv.cfg.log.Warn("handler wrote less than its Content-Length",
-			"declared", w.declared, "written", w.written, "target", w.req.Target)
+		// frame it, so only closing ends it. (A client that went away
+		// mid-answer is no handler bug: not logged.)
+		if w.c.werr == nil {
+			w.c.srv.cfg.log.Warn("handler wrote less than its Content-Length",
+				"declared", w.declared, "written", w.written, "target", w.req.Target)
+		}
 		w.closeAfter = true
 	}
 	w.done = true
