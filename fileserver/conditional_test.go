@@ -3,6 +3,8 @@ package fileserver
 import (
 	"testing"
 	"time"
+
+	"wharf"
 )
 
 func TestParseHTTPDate(t *testing.T) {
@@ -107,8 +109,86 @@ func TestMatchETag(t *testing.T) {
 		{[]string{`"abc-1", garbage`}, e, true, true}, // matched before the error
 	}
 	for _, tt := range tests {
-		if got := matchETag(tt.values, tt.etag, tt.weak); got != tt.match {
+		// Each value is a field of its own, among unrelated fields and
+		// in any spelling of the name.
+		h := wharf.Header{{Name: "Host", Value: "x"}}
+		for i, v := range tt.values {
+			name := "If-None-Match"
+			if i%2 == 1 {
+				name = "if-none-match"
+			}
+			h = append(h, wharf.Field{Name: name, Value: v}, wharf.Field{Name: "If-Match", Value: `"abc-1"`})
+		}
+		if got := matchETag(h, "If-None-Match", tt.etag, tt.weak); got != tt.match {
 			t.Errorf("matchETag(%q, %s, weak=%v) = %v; want %v", tt.values, tt.etag, tt.weak, got, tt.match)
 		}
 	}
+}
+
+func TestParseIMFFixdate(t *testing.T) {
+	// Every well-formed IMF-fixdate takes the fast path, with
+	// time.Parse's result.
+	for _, tm := range []time.Time{
+		time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC),
+		time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+	} {
+		for d := range 400 {
+			s := tm.AddDate(0, 0, -d).Add(time.Duration(d) * 7919 * time.Second).Format(timeFormat)
+			got, ok := parseIMFFixdate(s)
+			want, err := time.Parse(timeFormat, s)
+			if !ok || err != nil || !got.Equal(want) {
+				t.Fatalf("parseIMFFixdate(%q) = %v, %v; time.Parse: %v, %v", s, got, ok, want, err)
+			}
+		}
+	}
+	// Anything else is left to time.Parse (which may still accept it).
+	for _, s := range []string{
+		"",
+		"sun, 06 Nov 1994 08:49:37 GMT",
+		"Sun, 06 nov 1994 08:49:37 GMT",
+		"Sun, 6 Nov 1994 08:49:37 GMT",
+		"Sun, 06 Nov 1994 08:49:37 UTC",
+		"Sun, 06 Nov 1994 08:49:37 GMT ",
+		"Sun, 29 Feb 1900 08:49:37 GMT",
+		"Sun, 31 Apr 1994 08:49:37 GMT",
+		"Sun, 00 Nov 1994 08:49:37 GMT",
+		"Sun, 06 Nov 1994 24:00:00 GMT",
+		"Sun, 06 Nov 1994 08:60:37 GMT",
+		"Sun, 06 Nov 1994 08:49:60 GMT",
+		"Sun, 06 Nov 19x4 08:49:37 GMT",
+		"Sun, +6 Nov 1994 08:49:37 GMT",
+		"Xyz, 06 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+	} {
+		if got, ok := parseIMFFixdate(s); ok {
+			t.Errorf("parseIMFFixdate(%q) = %v; want no fast-path answer", s, got)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT", time.Time{}) }); n != 0 {
+		t.Errorf("parseHTTPDate of an IMF-fixdate: %v allocations", n)
+	}
+}
+
+// FuzzParseIMFFixdate checks that the fast path never accepts what
+// time.Parse refuses, nor answers differently.
+func FuzzParseIMFFixdate(f *testing.F) {
+	for _, s := range []string{
+		"Sun, 06 Nov 1994 08:49:37 GMT", "Thu, 29 Feb 2024 23:59:59 GMT", "Mon, 31 Jun 2024 00:00:00 GMT",
+		"Sat, 00 Jan 0000 00:00:00 GMT",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseIMFFixdate(s)
+		if !ok {
+			return
+		}
+		want, err := time.Parse(timeFormat, s)
+		if err != nil || !got.Equal(want) {
+			t.Fatalf("parseIMFFixdate(%q) = %v; time.Parse: %v, %v", s, got, want, err)
+		}
+	})
 }

@@ -45,9 +45,11 @@
 // A file is served with Content-Type from its extension (a built-in
 // table of web types first, then mime.TypeByExtension, then
 // application/octet-stream), "X-Content-Type-Options: nosniff" and
-// Content-Length, and the body is copied with io.Copy so that the
-// server can use sendfile(2). A HEAD answer has the same header and no
-// body.
+// Content-Length. A small file is served from memory (see "The
+// cache"); a larger one is handed, as the *os.File itself when the
+// file system gives one, to the ResponseWriter's ReadFrom, so that
+// the server can send it with sendfile(2). A HEAD answer has the same
+// header and no body.
 //
 // When the file system reports a modification time, the answer also
 // carries Last-Modified (IMF-fixdate, second precision) and a strong
@@ -66,6 +68,51 @@
 // Handler) is a 500 with a fixed body, and is logged. No response
 // body, and no header but a re-encoded Location, contains request
 // bytes.
+//
+// # The cache
+//
+// Regular files up to Config.CacheMaxFileSize (64 KiB) are kept in
+// memory, with every header value of their 200 and 304 answers
+// precomputed, up to Config.CacheMaxBytes (64 MiB) in all; past it,
+// entries not hit recently are evicted (a CLOCK approximation of
+// LRU), so memory stays bounded. Serving a cached file allocates
+// nothing: a GET, a HEAD, a directory's index.html, and a 304 or 412
+// from If-None-Match, If-Match or an If-Modified-Since in IMF-fixdate
+// form. A request path with a percent-escape costs one allocation
+// (its decoding), and an If-Modified-Since date in one of the two
+// obsolete forms a few more (time.Parse).
+//
+// An entry is keyed by the decoded request path, and only after the
+// path has passed every rule above and the file was opened and read
+// as an uncached request would: the cache never serves what the
+// uncached path would refuse. Consistency:
+//
+//   - An entry is trusted for Config.CacheValidity (1 s) after it was
+//     read or last validated. The first request after that validates
+//     it: it opens the file again (through the same os.Root, so a
+//     file that became unreadable, a symlink now pointing out of the
+//     root, or a FIFO in its place is dropped) and compares the
+//     modification time, size, mode and, where the OS reports them,
+//     device and inode. If they are unchanged the entry is trusted
+//     for another CacheValidity; if they changed the file is re-read;
+//     if it is gone or may not be served, the entry is dropped and
+//     the request is answered as uncached (404, 301, 500...).
+//     Requests that arrive while one validates are served the
+//     current entry: one check per entry per window, no stampede.
+//   - So a change to a file is served at most CacheValidity (plus
+//     the duration of a check in flight) after it is made; until
+//     then, the previous version, even of a deleted file, is served.
+//   - A file modified less than 2 s before it was read may still be
+//     being written within one timestamp tick, and a later write
+//     would leave its time and size unchanged: such an entry is
+//     re-read, not only checked, when its validity ends. A file that
+//     changes while it is read is served once as read (without ETag
+//     or Last-Modified) and not cached.
+//   - An edit that keeps the size, the modification time and the
+//     inode (an in-place rewrite that restores the time) is not
+//     seen; such an edit also keeps the ETag, so clients would not
+//     see it either.
+//   - Close (NewDir) empties the cache; requests then answer 500.
 //
 // # Not yet supported
 //

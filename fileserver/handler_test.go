@@ -637,24 +637,49 @@ func (w *discardWriter) ReadFrom(src io.Reader) (int64, error) {
 	}
 }
 
+// TestAllocs asserts that a cache hit allocates nothing: a small
+// file, a directory's index.html, HEAD, and 304s from If-None-Match
+// and If-Modified-Since. Other answers are logged.
 func TestAllocs(t *testing.T) {
 	site, _ := makeSite(t, t.TempDir())
-	h, err := NewDir(site, Config{})
+	// A long validity: a revalidation (which allocates) must not fall
+	// inside the measured runs, however slow the machine.
+	h, err := NewDir(site, Config{CacheValidity: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	mapFS := New(testFS(), Config{})
+	uncached, err := NewDir(site, Config{CacheMaxFileSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uncached.Close()
+	fi, err := os.Stat(filepath.Join(site, "hello.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteETag, siteLM := etagOf(fi.ModTime(), 5), fi.ModTime().UTC().Format(timeFormat)
+	mapFS := New(testFS(), Config{CacheValidity: time.Hour})
 	for _, tc := range []struct {
 		name string
 		h    *Handler
 		req  request
+		max  float64 // -1: just log
+		code int
 	}{
-		{"os.Root GET /hello.txt", h, request{"GET", "/hello.txt", nil}},
-		{"os.Root GET / (index.html)", h, request{"GET", "/", nil}},
-		{"os.Root GET /missing", h, request{"GET", "/missing", nil}},
-		{"MapFS GET /hello.txt", mapFS, request{"GET", "/hello.txt", nil}},
-		{"MapFS GET /hello.txt If-None-Match", mapFS, request{"GET", "/hello.txt", hdr("If-None-Match", helloETag)}},
+		{"os.Root GET /hello.txt", h, request{"GET", "/hello.txt", nil}, 0, 200},
+		{"os.Root HEAD /hello.txt", h, request{"HEAD", "/hello.txt", nil}, 0, 200},
+		{"os.Root GET / (index.html)", h, request{"GET", "/", nil}, 0, 200},
+		{"os.Root GET /sub/page.html?q", h, request{"GET", "/sub/page.html?q=1", nil}, 0, 200},
+		{"os.Root GET /hello.txt If-None-Match", h, request{"GET", "/hello.txt", hdr("If-None-Match", siteETag)}, 0, 304},
+		{"os.Root GET /hello.txt If-Modified-Since", h, request{"GET", "/hello.txt", hdr("If-Modified-Since", siteLM)}, 0, 304},
+		{"os.Root GET /hello.txt If-None-Match other", h, request{"GET", "/hello.txt", hdr("If-None-Match", `"x"`)}, 0, 200},
+		{"MapFS GET /hello.txt", mapFS, request{"GET", "/hello.txt", nil}, 0, 200},
+		{"MapFS GET /hello.txt If-None-Match", mapFS, request{"GET", "/hello.txt", hdr("If-None-Match", helloETag)}, 0, 304},
+		{"os.Root GET /h%65llo.txt (decoded key)", h, request{"GET", "/h%65llo.txt", nil}, -1, 200},
+		{"os.Root GET /missing", h, request{"GET", "/missing", nil}, -1, 404},
+		{"uncached os.Root GET /hello.txt", uncached, request{"GET", "/hello.txt", nil}, -1, 200},
+		{"uncached os.Root GET /", uncached, request{"GET", "/", nil}, -1, 200},
 	} {
 		r := wharftest.NewRequest(tc.req.method, tc.req.target)
 		r.Header = append(r.Header, tc.req.header...)
@@ -663,9 +688,14 @@ func TestAllocs(t *testing.T) {
 			w.header, w.code, w.n = w.header[:0], 0, 0
 			tc.h.ServeHTTP(w, r)
 		})
-		if w.code != 200 && w.code != 304 && w.code != 404 {
-			t.Errorf("%s: status %d", tc.name, w.code)
+		if w.code != tc.code {
+			t.Errorf("%s: status %d; want %d", tc.name, w.code, tc.code)
+		}
+		if tc.max >= 0 && allocs > tc.max {
+			t.Errorf("%s: %v allocations per request; want at most %v", tc.name, allocs, tc.max)
 		}
 		t.Logf("%s: %v allocations per request (status %d, %d body bytes)", tc.name, allocs, w.code, w.n)
 	}
 }
+
+var _ wharf.RequestReleaser = (*Handler)(nil)

@@ -11,6 +11,10 @@ import (
 type target struct {
 	name string // an fs.ValidPath name; "." for the root
 	dir  bool   // the request path ended in "/"
+	// path is the decoded request path ("/", "/docs/", "/a b.txt"):
+	// the cache key. It is the request's own Path string when that
+	// holds no escape, so a request without "%" allocates nothing.
+	path string
 }
 
 // resolvePath turns a request's raw path (Request.Path: not
@@ -54,9 +58,9 @@ func resolvePath(raw string, allowDotfiles bool) (target, int) {
 	}
 	name := p[1:]
 	if name == "" {
-		return target{name: ".", dir: true}, 0
+		return target{name: ".", dir: true, path: p}, 0
 	}
-	t := target{name: name}
+	t := target{name: name, path: p}
 	if strings.HasSuffix(name, "/") {
 		t.name, t.dir = name[:len(name)-1], true
 	}

@@ -2,10 +2,12 @@ package fileserver
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"wharf"
 	"wharf/wharftest"
@@ -185,21 +187,34 @@ func FuzzPath(f *testing.F) {
 		f.Add(s)
 	}
 	site, secret := makeSite(f, f.TempDir())
-	h, err := NewDir(site, Config{})
+	// The cache must not change any answer: every request is served
+	// by an uncached handler and twice (a fill, then a hit) by a
+	// cached one, and the three answers must agree. The cache is
+	// emptied before each input and its validity is long, so that the
+	// coverage of an input does not depend on earlier inputs or on
+	// the clock (the fuzzer's minimizer needs that).
+	h, err := NewDir(site, Config{CacheValidity: time.Hour})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { h.Close() })
+	uncached, err := NewDir(site, Config{CacheMaxFileSize: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { uncached.Close() })
 	// What the root may serve: its files, the 404 page, fixed bodies.
 	served := map[string]bool{"": true, "<h1>home</h1>": true, "hello": true, "page": true,
 		defaultNotFoundPage: true, badRequestBody: true, methodNotAllowedBody: true}
 
 	f.Fuzz(func(t *testing.T, target string) {
+		h.cache.purge()
 		r1 := wharftest.NewRequest("GET", target)
 		r2 := wharftest.NewRequest("GET", "/")
 		r2.Path = target
-		for _, r := range []*wharftest.Recorder{serveReq(h, r1), serveReq(h, r2)} {
-			code, hdr, body := r.Result()
+		for _, r := range []*wharf.Request{r1, r2, r1, r2} {
+			rec := serveReq(h, r)
+			code, hdr, body := rec.Result()
 			if bytes.Contains(body, []byte(secret)) {
 				t.Fatalf("target %q: the secret was served", target)
 			}
@@ -217,6 +232,10 @@ func FuzzPath(f *testing.F) {
 			}
 			if loc != "" && (!strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || !uriChars(loc)) {
 				t.Fatalf("target %q: unsafe Location %q", target, loc)
+			}
+			ucode, uhdr, ubody := serveReq(uncached, r).Result()
+			if code != ucode || !bytes.Equal(body, ubody) || fmt.Sprint(hdr) != fmt.Sprint(uhdr) {
+				t.Fatalf("target %q: cached %d %q %q; uncached %d %q %q", target, code, hdr, body, ucode, uhdr, ubody)
 			}
 		}
 	})

@@ -52,6 +52,10 @@ func newDemo(log *slog.Logger) (*demoHandler, error) {
 // Close releases the fileserver's resources.
 func (d *demoHandler) Close() error { return d.static.Close() }
 
+// ReleasesRequest marks the demo as a wharf.RequestReleaser: it keeps
+// nothing of a request after ServeHTTP returns.
+func (d *demoHandler) ReleasesRequest() {}
+
 func (d *demoHandler) ServeHTTP(w wharf.ResponseWriter, r *wharf.Request) {
 	switch r.Path {
 	case "/", "/sleep":
