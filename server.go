@@ -99,6 +99,7 @@ type Server struct {
 	cfg       config
 	started   bool
 	closing   atomic.Bool // Shutdown or Close began
+	stopped   atomic.Bool // stopOnce ran
 	serveWG   sync.WaitGroup
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -220,6 +221,7 @@ func (s *Server) start() error {
 	s.lingerSem = make(chan struct{}, 256)
 	s.doneCh = make(chan struct{})
 	s.started = true
+	startDateClock()
 	return nil
 }
 
@@ -432,9 +434,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.serveWG.Wait()
 	s.lingerWG.Wait()
+	s.stopOnce()
+	return nil
+}
+
+// stopOnce releases what start took: the parker and the Date clock.
+func (s *Server) stopOnce() {
 	s.parker.stop()
 	s.cancel()
-	return nil
+	if !s.stopped.Swap(true) {
+		stopDateClock()
+	}
 }
 
 // Close stops the server at once: it closes the listeners and every
@@ -456,7 +466,7 @@ func (s *Server) Close() error {
 	s.pool.Shutdown(context.Background())
 	s.serveWG.Wait()
 	s.lingerWG.Wait()
-	s.parker.stop()
+	s.stopOnce()
 	return nil
 }
 
