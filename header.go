@@ -36,6 +36,21 @@ func (h Header) Has(name string) bool {
 	return false
 }
 
+// Next returns the index of the first field named name at or after
+// index i, or -1. It walks a field's repeated lines without allocating:
+//
+//	for i := h.Next("Accept", 0); i >= 0; i = h.Next("Accept", i+1) {
+//		use(h[i].Value)
+//	}
+func (h Header) Next(name string, i int) int {
+	for ; i < len(h); i++ {
+		if equalFold(h[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
 // Values returns the values of every field named name, in order.
 func (h Header) Values(name string) []string {
 	var vs []string

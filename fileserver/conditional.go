@@ -172,7 +172,7 @@ const (
 // allocate the slice it returns) and compares strings.
 func checkConditions(h wharf.Header, etag string, mtime time.Time, now func() time.Time) condition {
 	// Step 1 and 2: If-Match, else If-Unmodified-Since.
-	if hasField(h, "If-Match") {
+	if h.Has("If-Match") {
 		if !matchETag(h, "If-Match", etag, false) {
 			return condFailed
 		}
@@ -183,7 +183,7 @@ func checkConditions(h wharf.Header, etag string, mtime time.Time, now func() ti
 	}
 	// Step 3 and 4: If-None-Match, else If-Modified-Since (RFC 9110
 	// 13.1.3: ignored when If-None-Match is present).
-	if hasField(h, "If-None-Match") {
+	if h.Has("If-None-Match") {
 		if matchETag(h, "If-None-Match", etag, true) {
 			return condNotModified
 		}
@@ -195,16 +195,6 @@ func checkConditions(h wharf.Header, etag string, mtime time.Time, now func() ti
 	return condNone
 }
 
-// hasField reports whether h holds a field named name.
-func hasField(h wharf.Header, name string) bool {
-	for i := range h {
-		if equalFold(h[i].Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
 // singleDate returns the date in the field name, if it is to be used:
 // RFC 9110 13.1.3 and 13.1.4 say to ignore the field when it is not a
 // valid HTTP-date, when it has more than one member, or when the
@@ -213,18 +203,11 @@ func singleDate(h wharf.Header, name string, mtime time.Time, now func() time.Ti
 	if mtime.IsZero() {
 		return time.Time{}, false
 	}
-	var v string
-	n := 0
-	for i := range h {
-		if equalFold(h[i].Name, name) {
-			v = h[i].Value
-			n++
-		}
-	}
-	if n != 1 {
+	i := h.Next(name, 0)
+	if i < 0 || h.Next(name, i+1) >= 0 {
 		return time.Time{}, false
 	}
-	return parseHTTPDate(strings.TrimSpace(v), now())
+	return parseHTTPDate(strings.TrimSpace(h[i].Value), now())
 }
 
 // matchETag reports whether the values of the If-Match or
@@ -236,10 +219,7 @@ func singleDate(h wharf.Header, name string, mtime time.Time, now func() time.Ti
 // a client that sends garbage gets the full answer from If-None-Match
 // and 412 from If-Match, never a 304 it did not ask for.
 func matchETag(h wharf.Header, name, etag string, weak bool) bool {
-	for i := range h {
-		if !equalFold(h[i].Name, name) {
-			continue
-		}
+	for i := h.Next(name, 0); i >= 0; i = h.Next(name, i+1) {
 		v := h[i].Value
 		for {
 			v = strings.TrimLeft(v, " \t")
@@ -267,30 +247,6 @@ func matchETag(h wharf.Header, name, etag string, weak bool) bool {
 		}
 	}
 	return false
-}
-
-// equalFold reports whether the ASCII field names a and b are equal
-// ignoring case (RFC 9110 5.1), as wharf.Header compares them.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // scanETag reads an entity-tag (RFC 9110 8.8.3) from the start of s:
