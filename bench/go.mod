@@ -1,0 +1,22 @@
+module wharf/bench
+
+go 1.26.0
+
+replace wharf => ../
+
+require (
+	github.com/panjf2000/ants/v2 v2.12.1
+	github.com/sourcegraph/conc v0.3.0
+	github.com/valyala/fasthttp v1.78.0
+	golang.org/x/sync v0.25.0
+	wharf v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/molecule-man/go-brrr v1.3.1 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	go.uber.org/atomic v1.7.0 // indirect
+	go.uber.org/multierr v1.9.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

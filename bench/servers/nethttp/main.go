@@ -1,0 +1,59 @@
+// Command nethttp is the net/http peer of the benchmark: http.FileServer
+// over -dir, plus /plaintext (and /sleep with -sleep). Logs are off.
+package main
+
+import (
+	"flag"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"wharf/bench/internal/srvflags"
+)
+
+func main() {
+	var limit int
+	f := srvflags.Parse(func(fs *flag.FlagSet) {
+		fs.IntVar(&limit, "limit", 0, "if >0, at most this many /sleep handlers run at once; the others wait (a bounded pool with an unbounded queue)")
+	})
+	stop := f.StartProfile()
+
+	mux := http.NewServeMux()
+	files := http.FileServer(http.Dir(f.Dir))
+	mux.Handle("/", files)
+	mux.HandleFunc("/plaintext", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, srvflags.Plaintext)
+	})
+	if f.Sleep > 0 {
+		var sem chan struct{}
+		if limit > 0 {
+			sem = make(chan struct{}, limit)
+		}
+		mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) {
+			if sem != nil {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			time.Sleep(f.Sleep)
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "ok")
+		})
+	}
+	srv := &http.Server{
+		Handler:  mux,
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	ln, err := net.Listen("tcp", f.Addr)
+	if err != nil {
+		srvflags.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	srvflags.WaitSignal(errc, func() {
+		srv.Close()
+		stop()
+	})
+}

@@ -1,0 +1,83 @@
+// Command wharf is the wharf server of the benchmark: wharf.Server with
+// fileserver.NewDir over -dir, plus /plaintext (and /sleep with -sleep).
+// Logs are off (a nil Logger discards).
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"time"
+
+	"wharf"
+	"wharf/bench/internal/srvflags"
+	"wharf/fileserver"
+)
+
+func main() {
+	var workers, queue int
+	f := srvflags.Parse(func(fs *flag.FlagSet) {
+		fs.IntVar(&workers, "workers", 256, "wharf.Server Workers")
+		fs.IntVar(&queue, "queue", 0, "wharf.Server Queue (0: the default, 4 x workers; <0: none)")
+	})
+	stop := f.StartProfile()
+
+	files, err := fileserver.NewDir(f.Dir, fileserver.Config{})
+	if err != nil {
+		srvflags.Fatal(err)
+	}
+	h := &handler{files: files, sleep: f.Sleep, plain: []byte(srvflags.Plaintext)}
+	srv := &wharf.Server{
+		Handler: h,
+		Workers: workers,
+		Queue:   queue,
+		// The 10,000-connection scenario needs room above the default cap.
+		MaxConns: 20000,
+	}
+	ln, err := net.Listen("tcp", f.Addr)
+	if err != nil {
+		srvflags.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	srvflags.WaitSignal(errc, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		stop()
+		files.Close()
+	})
+}
+
+// handler routes /plaintext, /sleep and files. It keeps nothing from a
+// request after ServeHTTP returns, and says so (wharf.RequestReleaser),
+// as the fileserver does: the server then reuses one request's memory
+// for the next instead of allocating.
+type handler struct {
+	files *fileserver.Handler
+	sleep time.Duration
+	plain []byte
+}
+
+func (h *handler) ServeHTTP(w wharf.ResponseWriter, r *wharf.Request) {
+	switch r.Path {
+	case "/plaintext":
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(h.plain)
+	case "/sleep":
+		if h.sleep > 0 {
+			time.Sleep(h.sleep)
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteString("ok")
+			return
+		}
+		h.files.ServeHTTP(w, r)
+	default:
+		h.files.ServeHTTP(w, r)
+	}
+}
+
+// ReleasesRequest marks handler as a wharf.RequestReleaser.
+func (h *handler) ReleasesRequest() {}
+
+var _ wharf.RequestReleaser = (*handler)(nil)
