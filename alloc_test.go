@@ -1,9 +1,7 @@
 package wharf
 
 import (
-	"io"
 	"net"
-	"strings"
 	"testing"
 	"time"
 )
@@ -149,5 +147,4 @@ func BenchmarkServeRequest(b *testing.B) {
 	}
 }
 
-var _ io.Reader = (*loopConn)(nil)
-var _ = strings.Repeat
+var _ net.Conn = (*loopConn)(nil)

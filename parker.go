@@ -110,8 +110,8 @@ func (p *parker) ready(c *conn) {
 		return
 	}
 	if err != nil {
-		c.s().reject(c.nc)
-		c.s().untrack(c)
+		c.srv.reject(c.nc)
+		c.srv.untrack(c)
 	}
 }
 
@@ -160,8 +160,6 @@ func (p *parker) stop() {
 	p.poll.stop()
 	p.wg.Wait()
 }
-
-func (c *conn) s() *Server { return c.srv }
 
 // closeParked closes a connection that holds no buffers.
 func (c *conn) closeParked() {
