@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"wharf/bench/internal/resphead"
 )
 
 func main() {
@@ -135,45 +137,23 @@ func oneRequest(addr string, req []byte, deadline time.Time) (net.Conn, error) {
 	// A small reader: the answer to a short request is small, and no
 	// byte of it may be left unread (the next read checks for EOF).
 	br := bufio.NewReaderSize(c, 1024)
-	status, err := br.ReadString('\n')
+	h, _, err := resphead.Read(br)
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("status line: %w", err)
+		return nil, err
 	}
-	if !strings.HasPrefix(status, "HTTP/1.1 200 ") {
+	if h.Status != 200 {
 		c.Close()
-		return nil, fmt.Errorf("status %q", strings.TrimSpace(status))
+		return nil, fmt.Errorf("status %d", h.Status)
 	}
-	length := -1
-	chunked := false
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("head: %w", err)
-		}
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			break
-		}
-		name, value, _ := strings.Cut(line, ":")
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(name) {
-		case "content-length":
-			length, _ = strconv.Atoi(value)
-		case "transfer-encoding":
-			chunked = strings.Contains(strings.ToLower(value), "chunked")
-		case "connection":
-			if strings.EqualFold(value, "close") {
-				c.Close()
-				return nil, errors.New("server answered Connection: close")
-			}
-		}
+	if !h.Keep {
+		c.Close()
+		return nil, errors.New("server answered Connection: close")
 	}
 	switch {
-	case length >= 0:
-		_, err = io.CopyN(io.Discard, br, int64(length))
-	case chunked:
+	case h.Length >= 0:
+		_, err = io.CopyN(io.Discard, br, h.Length)
+	case h.Chunked:
 		err = skipChunked(br)
 	default:
 		err = errors.New("answer has no length")

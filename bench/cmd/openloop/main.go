@@ -22,11 +22,11 @@ import (
 	"net"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"wharf/bench/internal/resphead"
 )
 
 type result struct {
@@ -239,43 +239,15 @@ func (cl *client) exchange(c *bconn) (status int, keep, got bool, err error) {
 	if _, err := c.Write(cl.req); err != nil {
 		return 0, false, false, err
 	}
-	line, err := c.br.ReadString('\n')
+	h, got, err := resphead.Read(c.br)
 	if err != nil {
-		return 0, false, line != "", fmt.Errorf("status line: %w", err)
+		return 0, false, got, err
 	}
-	got = true
-	f := strings.Fields(line)
-	if len(f) < 2 {
-		return 0, false, got, fmt.Errorf("bad status line %q", line)
+	if h.Chunked {
+		return 0, false, got, errors.New("chunked answers are not supported")
 	}
-	status, err = strconv.Atoi(f[1])
-	if err != nil {
-		return 0, false, got, fmt.Errorf("bad status line %q", line)
-	}
-	keep = strings.HasPrefix(line, "HTTP/1.1")
-	length := -1
-	for {
-		h, err := c.br.ReadString('\n')
-		if err != nil {
-			return 0, false, got, fmt.Errorf("head: %w", err)
-		}
-		h = strings.TrimRight(h, "\r\n")
-		if h == "" {
-			break
-		}
-		name, value, _ := strings.Cut(h, ":")
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(name) {
-		case "content-length":
-			length, _ = strconv.Atoi(value)
-		case "connection":
-			if strings.EqualFold(value, "close") {
-				keep = false
-			}
-		case "transfer-encoding":
-			return 0, false, got, errors.New("chunked answers are not supported")
-		}
-	}
+	status, keep = h.Status, h.Keep
+	length := h.Length
 	if length < 0 {
 		// Delimited by close.
 		_, err = io.Copy(io.Discard, c.br)
