@@ -63,9 +63,7 @@ type conn struct {
 	werr      error     // sticky write error: the connection is broken
 
 	// A file body being sent after its handler returned (sendfile.go).
-	send         *fileSend
-	sendProgress time.Time // last time the client took bytes
-	sendClose    bool      // close the connection once it is sent
+	send *fileSend
 
 	// parker's state, while parked
 	parkTok      uint64

@@ -99,8 +99,8 @@ func (c *conn) handle() bool {
 	}
 	w.finish()
 	if c.send != nil {
-		c.sendClose = w.closeAfter || !x.body.done || c.werr != nil
-		c.sendProgress = time.Now()
+		c.send.closeAfter = w.closeAfter || !x.body.done || c.werr != nil
+		c.send.progress = time.Now()
 		if !c.continueSend() {
 			return false
 		}

@@ -103,11 +103,9 @@ func (w *response) WriteHeader(code int) {
 			w.declared = v
 		}
 	}
-	if w.header.Has("Connection") {
-		for _, v := range w.header.Values("Connection") {
-			if http1.HasToken([]byte(v), "close") {
-				w.closeAfter = true
-			}
+	for i := w.header.Next("Connection", 0); i >= 0; i = w.header.Next("Connection", i+1) {
+		if http1.HasToken([]byte(w.header[i].Value), "close") {
+			w.closeAfter = true
 		}
 	}
 }
@@ -434,3 +432,5 @@ func (w *response) copyBuffered(src io.Reader) (int64, error) {
 		}
 	}
 }
+
+var _ io.ReaderFrom = (*response)(nil)

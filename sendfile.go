@@ -10,9 +10,11 @@ import (
 // returned. The connection owns fd (a duplicate of the handler's file
 // descriptor, so the handler may close its file).
 type fileSend struct {
-	fd        int
-	off       int64
-	remaining int64
+	fd         int
+	off        int64
+	remaining  int64
+	progress   time.Time // last time the client took bytes
+	closeAfter bool      // close the connection once it is sent
 }
 
 var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
@@ -32,7 +34,7 @@ func (c *conn) continueSend() bool {
 		n, err := c.sendChunk(fs)
 		fs.remaining -= n
 		if n > 0 {
-			c.sendProgress = time.Now()
+			fs.progress = time.Now()
 		}
 		switch {
 		case err == nil && n == 0:
@@ -43,7 +45,7 @@ func (c *conn) continueSend() bool {
 		case isTimeout(err):
 			var hard time.Time
 			if t := c.srv.cfg.writeTimeout; t > 0 {
-				hard = c.sendProgress.Add(t)
+				hard = fs.progress.Add(t)
 				if !time.Now().Before(hard) {
 					c.abort()
 					return false
@@ -59,8 +61,7 @@ func (c *conn) continueSend() bool {
 	}
 	fs.close()
 	c.send = nil
-	if c.sendClose {
-		c.sendClose = false
+	if fs.closeAfter {
 		if c.r1 == c.r0 {
 			c.close()
 		} else {

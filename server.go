@@ -3,7 +3,6 @@ package wharf
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -488,5 +487,3 @@ func (s *Server) beginClose() {
 		closeOnce(s.doneCh)
 	}
 }
-
-var _ io.Writer = (*response)(nil)
