@@ -45,48 +45,63 @@ var (
 // touches the fields below "owner's state"; the owner that closes the
 // conn calls Server.untrack.
 type conn struct {
-	srv     *Server
+	srv *Server
+	// nc is nil while the connection is parked deep (deep_linux.go):
+	// then fd is a descriptor of wharf's own. The owner changes nc
+	// under srv.mu (Server.Close reads it).
 	nc      net.Conn
 	raw     syscall.RawConn // nil when nc has no file descriptor
-	fd      int             // -1 when nc has no file descriptor
 	ip      string          // set when MaxConnsPerIP counts this conn
 	remote  string          // nc.RemoteAddr().String(), computed once
-	serveFn func()          // c.serve, allocated once
+	serveFn func()          // c.serve, allocated once (again after parking deep)
 
 	*work // buffers and per-request state while served; nil while parked
 
 	// owner's state
-	pending   []byte    // a partial head kept while parked
-	headStart time.Time // first byte of the current head; zero between requests
-	idleSince time.Time // end of the last exchange; zero while one is under way
-	rdl, wdl  time.Time // read and write deadlines last set on nc
-	werr      error     // sticky write error: the connection is broken
+	pending   string // a partial head kept while parked
+	headStart mono   // first byte of the current head; 0 between requests
+	idleSince mono   // end of the last exchange; 0 while one is under way
+	rdl, wdl  mono   // read and write deadlines last set on nc
 
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
 
 	// parker's state, while parked
 	parkTok      uint64
-	parkDeadline time.Time
-	parkTimeout  bool // the deadline is a read-header timeout (answer 408), not idle
-	parkWrite    bool // waiting to write (a file body), not to read
+	parkDeadline mono
+
+	fd          int32 // nc's descriptor; -1 when it has none (owner's)
+	parkTimeout bool  // the deadline is a read-header timeout (answer 408), not idle
+	parkWrite   bool  // waiting to write (a file body), not to read
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {
 	c := &conn{srv: s, nc: nc, ip: ip, fd: -1}
 	c.serveFn = c.serve
-	if sc, ok := nc.(syscall.Conn); ok {
+	c.attach()
+	return c
+}
+
+// attach finds c.nc's raw connection and descriptor, if it has one.
+func (c *conn) attach() {
+	c.raw, c.fd = nil, -1
+	if sc, ok := c.nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
-			raw.Control(func(fd uintptr) { c.fd = int(fd) })
+			raw.Control(func(fd uintptr) { c.fd = int32(fd) })
 		}
 	}
-	return c
 }
 
 // serve is the pool job: it serves requests until the connection
 // closes or goes idle (then it is parked and this job returns).
 func (c *conn) serve() {
+	if c.nc == nil { // parked deep (deep_linux.go)
+		if err := c.wake(); err != nil {
+			c.srv.untrack(c)
+			return
+		}
+	}
 	c.acquire()
 	if c.send != nil && !c.continueSend() {
 		return
@@ -147,6 +162,7 @@ const queuedGrace = 500 * time.Microsecond
 // gives its work back to workPool, so that an idle connection costs a
 // few hundred bytes instead of the 16 KB of buffers.
 type work struct {
+	werr    error  // sticky write error: the connection is broken
 	rbuf    []byte // read buffer
 	r0, r1  int    // unread bytes are rbuf[r0:r1]
 	wbuf    []byte // response bytes not yet written
@@ -186,7 +202,7 @@ func (c *conn) acquire() {
 		c.rbuf = make([]byte, len(c.pending)+readBufSize)
 	}
 	c.r0, c.r1 = 0, copy(c.rbuf, c.pending)
-	c.pending = nil
+	c.pending = ""
 }
 
 // release gives the work back, keeping a copy of unread bytes (a
@@ -198,9 +214,10 @@ func (c *conn) release() {
 	}
 	c.work = nil
 	if w.r1 > w.r0 {
-		c.pending = append([]byte(nil), w.rbuf[w.r0:w.r1]...)
+		c.pending = string(w.rbuf[w.r0:w.r1])
 	}
 	w.r0, w.r1 = 0, 0
+	w.werr = nil
 	if len(w.rbuf) != readBufSize {
 		w.rbuf = make([]byte, readBufSize) // drop a grown buffer
 	}
@@ -246,14 +263,14 @@ func (c *conn) readHead() error {
 		now := time.Now()
 		var hard time.Time
 		if idle {
-			if c.idleSince.IsZero() {
-				c.idleSince = now
+			if c.idleSince == 0 {
+				c.idleSince = toMono(now)
 			}
 			if t := s.cfg.idleTimeout; t > 0 {
-				hard = c.idleSince.Add(t)
+				hard = c.idleSince.time().Add(t)
 			}
 		} else if t := s.cfg.readHeaderTimeout; t > 0 {
-			hard = c.headStart.Add(t)
+			hard = c.headStart.time().Add(t)
 		}
 		grace := parkGrace
 		if s.pool.Queued() > 0 {
@@ -271,8 +288,8 @@ func (c *conn) readHead() error {
 			if idle {
 				// The head's clock starts when the read began: at most
 				// parkGrace early, and it saves a clock read per request.
-				c.headStart = now
-				c.idleSince = time.Time{}
+				c.headStart = toMono(now)
+				c.idleSince = 0
 			}
 			c.r1 += n
 			continue
@@ -291,15 +308,15 @@ func (c *conn) readHead() error {
 		// the runtime's deadline check, before parking.
 		if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
 			if idle {
-				c.headStart = now
-				c.idleSince = time.Time{}
+				c.headStart = toMono(now)
+				c.idleSince = 0
 			}
 			c.r1 += n
 			continue
 		}
 		if c.canPark() {
 			c.release()
-			s.parker.park(c, hard, !idle)
+			s.parker.park(c, hard, !idle, grace == parkGrace)
 			return errParked
 		}
 		// No way to wait without a worker (no file descriptor): keep
@@ -351,8 +368,8 @@ func (c *conn) readNow(p []byte) int {
 }
 
 func (c *conn) setReadDeadline(t time.Time) {
-	if !t.Equal(c.rdl) {
-		c.rdl = t
+	if m := toMono(t); m != c.rdl {
+		c.rdl = m
 		c.nc.SetReadDeadline(t)
 	}
 }
@@ -366,9 +383,10 @@ func (c *conn) setWriteDeadline() {
 		return
 	}
 	now := time.Now()
-	if c.wdl.Sub(now) < t/2 {
-		c.wdl = now.Add(t)
-		c.nc.SetWriteDeadline(c.wdl)
+	if c.wdl.time().Sub(now) < t/2 {
+		dl := now.Add(t)
+		c.wdl = toMono(dl)
+		c.nc.SetWriteDeadline(dl)
 	}
 }
 
@@ -418,7 +436,7 @@ func (c *conn) close() {
 	c.flush()
 	c.nc.Close()
 	c.release()
-	c.pending = nil
+	c.pending = ""
 	c.srv.untrack(c)
 }
 
@@ -430,7 +448,7 @@ func (c *conn) close() {
 func (c *conn) closeLinger() {
 	c.flush()
 	c.release()
-	c.pending = nil
+	c.pending = ""
 	s := c.srv
 	select {
 	case s.lingerSem <- struct{}{}:

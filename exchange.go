@@ -41,7 +41,7 @@ func (c *conn) handle() bool {
 
 	// The head is consumed; what follows is the body or the next request.
 	c.r0 += c.headLen
-	c.headStart = time.Time{}
+	c.headStart = 0
 
 	w := &x.resp
 	w.init(c, r)
@@ -104,7 +104,7 @@ func (c *conn) handle() bool {
 		if !c.continueSend() {
 			return false
 		}
-		c.idleSince = time.Time{}
+		c.idleSince = 0
 		return true
 	}
 	if w.closeAfter || c.werr != nil {
@@ -115,7 +115,7 @@ func (c *conn) handle() bool {
 		}
 		return false
 	}
-	c.idleSince = time.Time{}
+	c.idleSince = 0
 	// Large batches of pipelined answers are written as they grow.
 	if len(c.wbuf) >= writeBufSize/2 {
 		if c.flush() != nil {

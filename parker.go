@@ -20,11 +20,14 @@ type parker struct {
 	mu sync.Mutex
 	// conns holds every parked connection by token; the parker owns
 	// them until they are taken out of it.
-	conns  map[uint64]*conn
-	next   uint64
-	closed bool // Shutdown began: park closes instead
-	poll   poller
-	wg     sync.WaitGroup // the event loop and waiter goroutines
+	conns map[uint64]*conn
+	next  uint64
+	// deepMark is next as of the previous deadline sweep: connections
+	// with tokens up to it have been parked for a whole sweep interval.
+	deepMark uint64
+	closed   bool // Shutdown began: park closes instead
+	poll     poller
+	wg       sync.WaitGroup // the event loop and waiter goroutines
 }
 
 // A poller is the readiness mechanism of a parker.
@@ -35,6 +38,8 @@ type poller interface {
 	remove(c *conn)
 	// close releases the mechanism after its loop stopped.
 	stop()
+	// deepens reports whether connections can be parked deep.
+	deepens() bool
 }
 
 func newParker(s *Server) *parker {
@@ -44,11 +49,31 @@ func newParker(s *Server) *parker {
 }
 
 // park takes ownership of c until it is readable or its deadline
-// passes. timeout reports whether the deadline is a read-header one.
-func (p *parker) park(c *conn, deadline time.Time, timeout bool) {
+// passes. timeout reports whether the deadline is a read-header one;
+// idle, that the client has been quiet for a whole parkGrace (rather
+// than parked early because others wait for a worker).
+//
+// When many connections are parked already, an idle one is parked
+// deep at once (deep_linux.go): memory per connection is what matters
+// then, more than the CPU a deep connection costs when it wakes. With
+// fewer, it stays shallow until it has been parked for a deadline
+// sweep interval.
+func (p *parker) park(c *conn, deadline time.Time, timeout, idle bool) {
 	c.parkWrite = false
+	if idle && p.poll.deepens() {
+		p.mu.Lock()
+		n := len(p.conns)
+		p.mu.Unlock()
+		if n >= deepAbove {
+			c.deepen() // on error it stays shallow
+		}
+	}
 	p.add(c, deadline, timeout)
 }
+
+// deepAbove is the number of parked connections past which idle ones
+// are parked deep at once. 256 shallow ones cost about 0.4 MB.
+const deepAbove = 256
 
 // parkWrite takes ownership of c, which is sending a file body, until
 // it is writable or deadline passes. Shutdown lets it finish.
@@ -66,7 +91,7 @@ func (p *parker) add(c *conn, deadline time.Time, timeout bool) {
 	}
 	p.next++
 	tok := p.next
-	c.parkTok, c.parkDeadline, c.parkTimeout = tok, deadline, timeout
+	c.parkTok, c.parkDeadline, c.parkTimeout = tok, toMono(deadline), timeout
 	p.conns[tok] = c
 	err := p.poll.add(c, tok)
 	if err != nil {
@@ -96,6 +121,9 @@ func (p *parker) take(tok uint64) *conn {
 // full, the connection is answered 503 and closed: its next request
 // cannot be served now, and holding it would queue without bound.
 func (p *parker) ready(c *conn) {
+	if c.serveFn == nil { // parked deep
+		c.serveFn = c.serve
+	}
 	err := p.s.pool.TryGo(c.serveFn)
 	if err != nil && c.parkWrite {
 		// A response is under way: it must not be cut short by a 503.
@@ -110,19 +138,32 @@ func (p *parker) ready(c *conn) {
 		return
 	}
 	if err != nil {
+		if c.nc == nil && c.wake() != nil {
+			c.srv.untrack(c)
+			return
+		}
 		c.srv.reject(c.nc)
 		c.srv.untrack(c)
 	}
 }
 
 // expire closes every parked connection whose deadline has passed.
-func (p *parker) expire(now time.Time) {
-	var due []*conn
+// With deep set it also takes out of the parker, and returns, up to
+// maxDeepen connections parked for reading since before the previous
+// call, for the poller to park them deep (deep_linux.go).
+func (p *parker) expire(now time.Time, deep bool) []*conn {
+	var due, deeper []*conn
 	p.mu.Lock()
+	mark := p.deepMark
+	p.deepMark = p.next
 	for tok, c := range p.conns {
-		if !c.parkDeadline.IsZero() && !now.Before(c.parkDeadline) {
+		switch {
+		case c.parkDeadline != 0 && !now.Before(c.parkDeadline.time()):
 			delete(p.conns, tok)
 			due = append(due, c)
+		case deep && tok <= mark && c.nc != nil && !c.parkWrite && len(deeper) < maxDeepen:
+			delete(p.conns, tok)
+			deeper = append(deeper, c)
 		}
 	}
 	p.mu.Unlock()
@@ -130,7 +171,13 @@ func (p *parker) expire(now time.Time) {
 		p.poll.remove(c)
 		p.expireOne(c)
 	}
+	return deeper
 }
+
+// maxDeepen bounds the connections parked deep per sweep (each takes a
+// few system calls), so that a sweep after a burst of new connections
+// does not delay the wake-up of ready ones.
+const maxDeepen = 1024
 
 // closeAll closes every parked connection and makes later park calls
 // close theirs: they have no request in flight (Shutdown).
@@ -167,7 +214,11 @@ func (c *conn) closeParked() {
 		c.send.close()
 		c.send = nil
 	}
-	c.nc.Close()
-	c.pending = nil
+	if c.nc == nil {
+		c.closeDeep()
+	} else {
+		c.nc.Close()
+	}
+	c.pending = ""
 	c.srv.untrack(c)
 }

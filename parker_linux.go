@@ -74,7 +74,7 @@ func token(ev *unix.EpollEvent) uint64 {
 func (e *epoller) ctl(op int, c *conn, ev *unix.EpollEvent) error {
 	var err error
 	cerr := e.rc.Control(func(epfd uintptr) {
-		err = unix.EpollCtl(int(epfd), op, c.fd, ev)
+		err = unix.EpollCtl(int(epfd), op, int(c.fd), ev)
 	})
 	if cerr != nil {
 		return cerr
@@ -129,10 +129,18 @@ func (e *epoller) loop() {
 		}
 		if now := time.Now(); now.Sub(lastExpire) >= expireEvery {
 			lastExpire = now
-			e.p.expire(now)
+			for _, c := range e.p.expire(now, true) {
+				e.remove(c)
+				if err := c.deepen(); err != nil {
+					e.p.s.cfg.log.Debug("cannot park connection deep", "err", err)
+				}
+				e.p.add(c, c.parkDeadline.time(), c.parkTimeout)
+			}
 		}
 	}
 }
+
+func (e *epoller) deepens() bool { return true }
 
 func (e *epoller) stop() {
 	if e.stopped.Swap(true) {

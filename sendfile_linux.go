@@ -52,7 +52,7 @@ func (fs *fileSend) close() {
 // socket, waiting at most parkGrace for it to become writable.
 func (c *conn) sendChunk(fs *fileSend) (int64, error) {
 	dl := time.Now().Add(parkGrace)
-	c.wdl = dl
+	c.wdl = toMono(dl)
 	c.nc.SetWriteDeadline(dl)
 	var n int
 	var serr error

@@ -89,22 +89,23 @@ type Server struct {
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
 
-	mu        sync.Mutex
-	listeners map[*net.Listener]struct{} // owned by Serve; closed by Shutdown/Close
-	conns     map[*conn]struct{}         // every open connection
-	perIP     map[string]int
-	pool      *pool.Pool
-	parker    *parker
-	cfg       config
-	started   bool
-	closing   atomic.Bool // Shutdown or Close began
-	stopped   atomic.Bool // stopOnce ran
-	serveWG   sync.WaitGroup
-	ctx       context.Context
-	cancel    context.CancelFunc
-	doneCh    chan struct{}  // closed when every connection is gone after closing
-	lingerSem chan struct{}  // bounds lingering closes
-	lingerWG  sync.WaitGroup // lingering-close goroutines
+	mu         sync.Mutex
+	listeners  map[*net.Listener]struct{} // owned by Serve; closed by Shutdown/Close
+	conns      map[*conn]struct{}         // every open connection
+	perIP      map[string]int
+	pool       *pool.Pool
+	parker     *parker
+	cfg        config
+	started    bool
+	closing    atomic.Bool // Shutdown or Close began
+	hardClosed bool        // Close began (under mu)
+	stopped    atomic.Bool // stopOnce ran
+	serveWG    sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
+	doneCh     chan struct{}  // closed when every connection is gone after closing
+	lingerSem  chan struct{}  // bounds lingering closes
+	lingerWG   sync.WaitGroup // lingering-close goroutines
 }
 
 // config is Server's settings with defaults applied; fixed at start.
@@ -458,8 +459,11 @@ func (s *Server) Close() error {
 	s.cancel()
 	s.parker.closeAll(true)
 	s.mu.Lock()
+	s.hardClosed = true
 	for c := range s.conns {
-		c.nc.Close() // the owner sees the error and untracks
+		if c.nc != nil { // else parked deep, or waking: it sees hardClosed
+			c.nc.Close() // the owner sees the error and untracks
+		}
 	}
 	s.mu.Unlock()
 	s.pool.Shutdown(context.Background())

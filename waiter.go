@@ -18,7 +18,7 @@ func (w *waiter) add(c *conn, tok uint64) error {
 		return errors.New("no raw connection")
 	}
 	p := w.p
-	deadline := c.parkDeadline
+	deadline := c.parkDeadline.time()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -34,7 +34,7 @@ func (w *waiter) add(c *conn, tok uint64) error {
 		if p.take(tok) != c {
 			return // closed by closeAll
 		}
-		c.rdl = time.Time{}
+		c.rdl = 0
 		if err != nil && isTimeout(err) {
 			p.expireOne(c)
 			return
@@ -48,6 +48,8 @@ func (w *waiter) remove(c *conn) {}
 
 func (w *waiter) stop() {}
 
+func (w *waiter) deepens() bool { return false }
+
 // expireOne handles one connection whose deadline passed.
 func (p *parker) expireOne(c *conn) {
 	if c.parkWrite {
@@ -56,7 +58,9 @@ func (p *parker) expireOne(c *conn) {
 			tc.SetLinger(0)
 		}
 	}
-	if c.parkTimeout {
+	if c.parkTimeout && c.nc == nil {
+		c.sendDeep(timeoutResponse)
+	} else if c.parkTimeout {
 		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		c.nc.Write(timeoutResponse)
 	}

@@ -1,0 +1,228 @@
+package wharf
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// deepParked counts the parked connections that are parked deep.
+func deepParked(s *Server) (deep, all int) {
+	if !s.isStarted() { // start sets s.parker under s.mu
+		return 0, 0
+	}
+	p := s.parker
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		all++
+		if c.nc == nil {
+			deep++
+		}
+	}
+	return deep, all
+}
+
+// waitDeep waits until want connections are parked deep.
+func waitDeep(t *testing.T, s *Server, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		deep, all := deepParked(s)
+		if deep >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d parked connections deep after 5 s, want %d", deep, all, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
+}
+
+// remoteHandler answers with the client's address as the server sees it.
+var remoteHandler = HandlerFunc(func(w ResponseWriter, r *Request) {
+	io.WriteString(w, r.RemoteAddr)
+})
+
+func getOn(t *testing.T, c net.Conn, br *bufio.Reader) string {
+	t.Helper()
+	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, body %q, err %v", resp.StatusCode, b, err)
+	}
+	return string(b)
+}
+
+// A keep-alive connection parked for a deadline sweep becomes a bare
+// descriptor, and serves its next request as before: same connection,
+// same remote address, no descriptor leaked.
+func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
+	fds := openFDs(t)
+	s := &Server{Handler: remoteHandler}
+	addr := startServer(t, s)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	if got := getOn(t, c, br); got != c.LocalAddr().String() {
+		t.Errorf("RemoteAddr %q, want %q", got, c.LocalAddr())
+	}
+	waitDeep(t, s, 1)
+	for i := 0; i < 3; i++ { // wake, serve, park again (shallow, then deep)
+		if got := getOn(t, c, br); got != c.LocalAddr().String() {
+			t.Errorf("after parking deep: RemoteAddr %q, want %q", got, c.LocalAddr())
+		}
+		waitDeep(t, s, 1)
+	}
+	c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for openFDs(t) > fds+2 && time.Now().Before(deadline) { // +listener, +epoll
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := openFDs(t); n > fds+2 {
+		t.Errorf("%d descriptors open after the client left, %d before the server started", n, fds)
+	}
+}
+
+// Past deepAbove parked connections, idle ones are parked deep at once;
+// all of them still work.
+func TestManyParkedConnectionsGoDeep(t *testing.T) {
+	s := &Server{Handler: remoteHandler}
+	addr := startServer(t, s)
+	n := deepAbove + 64
+	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i], readers[i] = c, bufio.NewReader(c)
+		getOn(t, c, readers[i])
+	}
+	waitDeep(t, s, n)
+	for i, c := range conns {
+		if got := getOn(t, c, readers[i]); got != c.LocalAddr().String() {
+			t.Fatalf("conn %d: RemoteAddr %q, want %q", i, got, c.LocalAddr())
+		}
+	}
+}
+
+// Timeouts hold for deep-parked connections: the idle timeout closes
+// one, the read-header timeout answers a partial head 408.
+func TestDeepParkedTimeouts(t *testing.T) {
+	s := &Server{IdleTimeout: 1500 * time.Millisecond, ReadHeaderTimeout: 1500 * time.Millisecond}
+	addr := startServer(t, s)
+
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	br := bufio.NewReader(idle)
+	getOn(t, idle, br)
+
+	partial, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer partial.Close()
+	io.WriteString(partial, "GET / HTTP/1.1\r\n")
+
+	waitDeep(t, s, 2)
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("idle deep connection: read %v, want EOF", err)
+	}
+	partial.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(partial)
+	if !strings.HasPrefix(string(got), "HTTP/1.1 408 ") {
+		t.Errorf("partial head parked deep: got %q, want a 408", got)
+	}
+}
+
+// A head that was partly sent before the connection was parked deep is
+// completed after it wakes.
+func TestDeepParkedPartialHeadCompletes(t *testing.T) {
+	s := &Server{}
+	addr := startServer(t, s)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /info?a=1 HTTP/1.1\r\nHo")
+	waitDeep(t, s, 1)
+	io.WriteString(c, "st: example\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if want := "target=/info?a=1 path=/info query=a=1 host=example"; !strings.Contains(string(b), want) {
+		t.Errorf("got %q, want it to contain %q", b, want)
+	}
+}
+
+// Shutdown and Close close deep-parked connections at once.
+func TestDeepParkedClosedByShutdownAndClose(t *testing.T) {
+	for _, hard := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hard=%v", hard), func(t *testing.T) {
+			s := &Server{Handler: remoteHandler}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- s.Serve(ln) }()
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			getOn(t, c, br)
+			waitDeep(t, s, 1)
+			start := time.Now()
+			if hard {
+				s.Close()
+			} else if err := s.Shutdown(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			<-done
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := br.ReadByte(); err != io.EOF {
+				t.Errorf("read after stop: %v, want EOF", err)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("stop took %v", d)
+			}
+		})
+	}
+}
