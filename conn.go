@@ -358,12 +358,7 @@ func (c *conn) readNow(p []byte) int {
 		return 0
 	}
 	n := 0
-	c.raw.Control(func(fd uintptr) {
-		m, err := syscall.Read(int(fd), p)
-		if err == nil && m > 0 {
-			n = m
-		}
-	})
+	c.raw.Control(func(fd uintptr) { n = readFD(fd, p) })
 	return n
 }
 

@@ -32,7 +32,13 @@ type epoller struct {
 // so their timeouts are precise to about this much.
 const expireEvery = 250 * time.Millisecond
 
+// useWaiter makes new servers park with the portable waiter (tests).
+var useWaiter = false
+
 func newPoller(p *parker) poller {
+	if useWaiter {
+		return newWaiter(p)
+	}
 	ep, err := newEpoller(p)
 	if err != nil {
 		p.s.cfg.log.Warn("epoll unavailable; idle connections use waiter goroutines", "err", err)

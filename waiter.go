@@ -23,14 +23,7 @@ func (w *waiter) add(c *conn, tok uint64) error {
 	go func() {
 		defer p.wg.Done()
 		c.nc.SetReadDeadline(deadline)
-		first := true
-		err := c.raw.Read(func(uintptr) bool {
-			if first {
-				first = false
-				return false // wait for readability
-			}
-			return true
-		})
+		err := waitReadable(c.raw)
 		if p.take(tok) != c {
 			return // closed by closeAll
 		}

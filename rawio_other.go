@@ -1,0 +1,24 @@
+//go:build !unix
+
+package wharf
+
+import "syscall"
+
+// readFD is not available here: the worker does not look before it
+// parks, and a parked connection wakes when its bytes arrive.
+func readFD(fd uintptr, p []byte) int { return 0 }
+
+// waitReadable waits until the socket has bytes to read (or EOF or an
+// error to report). On Windows RawConn.Read waits with a zero-byte
+// read after the callback's first false, which completes at once when
+// bytes are already there.
+func waitReadable(raw syscall.RawConn) error {
+	first := true
+	return raw.Read(func(uintptr) bool {
+		if first {
+			first = false
+			return false
+		}
+		return true
+	})
+}

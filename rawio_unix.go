@@ -1,0 +1,33 @@
+//go:build unix
+
+package wharf
+
+import "syscall"
+
+// readFD reads from a non-blocking socket without waiting: the bytes
+// read, or 0 when there are none (or at EOF or on an error, which the
+// next ordinary read reports).
+func readFD(fd uintptr, p []byte) int {
+	n, err := syscall.Read(int(fd), p)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// waitReadable waits until the socket has bytes to read (or EOF or an
+// error to report), without reading them, within the read deadline set
+// on the connection.
+//
+// It looks (MSG_PEEK) rather than waiting once and trusting the
+// wake-up: RawConn.Read clears the runtime poller's readiness before
+// its first call, so bytes that arrived between the worker's last read
+// and that moment raise no new edge, and the connection would sleep
+// until its deadline with a request in its socket buffer.
+func waitReadable(raw syscall.RawConn) error {
+	return raw.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN && err != syscall.EINTR
+	})
+}
