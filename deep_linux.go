@@ -24,6 +24,15 @@ import (
 // probes (15 s) and TCP_NODELAY to the woken connection, replacing
 // other settings a custom listener may have made on the socket.
 
+// canDeepen reports whether c can be parked deep: only a plain TCP
+// connection can, since net.FileConn makes a plain *net.TCPConn again,
+// and a wrapper (TLS, a PROXY-protocol reader, a listener's own type)
+// would lose its state.
+func (c *conn) canDeepen() bool {
+	_, ok := c.nc.(*net.TCPConn)
+	return ok
+}
+
 // deepen reduces parked c to its descriptor. The parker owns c.
 func (c *conn) deepen() error {
 	nfd, err := unix.FcntlInt(uintptr(c.fd), unix.F_DUPFD_CLOEXEC, 0)

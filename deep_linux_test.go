@@ -76,6 +76,19 @@ func getOn(t *testing.T, c net.Conn, br *bufio.Reader) string {
 	return string(b)
 }
 
+// dialGet connects to addr and makes one request; the caller closes
+// the connection.
+func dialGet(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	getOn(t, c, br)
+	return c, br
+}
+
 // A keep-alive connection parked for a deadline sweep becomes a bare
 // descriptor, and serves its next request as before: same connection,
 // same remote address, no descriptor leaked.
@@ -139,13 +152,8 @@ func TestDeepParkedTimeouts(t *testing.T) {
 	s := &Server{IdleTimeout: 1500 * time.Millisecond, ReadHeaderTimeout: 1500 * time.Millisecond}
 	addr := startServer(t, s)
 
-	idle, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idle, br := dialGet(t, addr)
 	defer idle.Close()
-	br := bufio.NewReader(idle)
-	getOn(t, idle, br)
 
 	partial, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -201,13 +209,8 @@ func TestDeepParkedClosedByShutdownAndClose(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- s.Serve(ln) }()
-			c, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, br := dialGet(t, ln.Addr().String())
 			defer c.Close()
-			br := bufio.NewReader(c)
-			getOn(t, c, br)
 			waitDeep(t, s, 1)
 			start := time.Now()
 			if hard {
@@ -225,4 +228,41 @@ func TestDeepParkedClosedByShutdownAndClose(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wrapListener hands out connections of a type of its own (as a TLS or
+// PROXY-protocol listener would), which must never be parked deep:
+// net.FileConn would replace them with a plain *net.TCPConn.
+type wrapListener struct{ net.Listener }
+
+type wrappedConn struct{ *net.TCPConn }
+
+func (l wrapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return wrappedConn{c.(*net.TCPConn)}, nil
+}
+
+func TestWrappedConnectionsAreNotParkedDeep(t *testing.T) {
+	s := &Server{Handler: remoteHandler}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(wrapListener{ln}) }()
+	defer func() {
+		s.Shutdown(t.Context())
+		<-done
+	}()
+	c, br := dialGet(t, ln.Addr().String())
+	defer c.Close()
+	time.Sleep(3 * expireEvery) // past the sweep that would park it deep
+	deep, all := deepParked(s)
+	if all != 1 || deep != 0 {
+		t.Errorf("%d parked, %d of them deep; want 1 parked, shallow", all, deep)
+	}
+	getOn(t, c, br)
 }

@@ -48,13 +48,8 @@ func TestWaiterTimeoutsAndShutdown(t *testing.T) {
 		if got := exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n"); !strings.HasPrefix(got, "HTTP/1.1 408 ") {
 			t.Errorf("partial head: got %q, want a 408", got)
 		}
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, br := dialGet(t, addr)
 		defer c.Close()
-		br := bufio.NewReader(c)
-		getOn(t, c, br)
 		c.SetReadDeadline(time.Now().Add(3 * time.Second))
 		if _, err := br.ReadByte(); err != io.EOF {
 			t.Errorf("idle parked connection: read %v, want EOF", err)
