@@ -60,7 +60,7 @@ func newParker(s *Server) *parker {
 // sweep interval.
 func (p *parker) park(c *conn, deadline time.Time, timeout, idle bool) {
 	c.parkWrite = false
-	if idle && p.poll.deepens() {
+	if idle && p.poll.deepens() && c.canDeepen() {
 		p.mu.Lock()
 		n := len(p.conns)
 		p.mu.Unlock()
@@ -161,7 +161,7 @@ func (p *parker) expire(now time.Time, deep bool) []*conn {
 		case c.parkDeadline != 0 && !now.Before(c.parkDeadline.time()):
 			delete(p.conns, tok)
 			due = append(due, c)
-		case deep && tok <= mark && c.nc != nil && !c.parkWrite && len(deeper) < maxDeepen:
+		case deep && tok <= mark && c.canDeepen() && !c.parkWrite && len(deeper) < maxDeepen:
 			delete(p.conns, tok)
 			deeper = append(deeper, c)
 		}

@@ -502,3 +502,119 @@ func TestWriteAfterHandlerReturns(t *testing.T) {
 		t.Errorf("late write: %v", err)
 	}
 }
+
+// orderServer serves one worker and records the order in which requests
+// reach the handler (by query). The handler of "first" waits for gate,
+// so that a test can queue another connection behind it; /slow takes
+// longer than turnSlice.
+func orderServer(t *testing.T, gate chan struct{}) (addr string, s *Server, order func() []string, started chan struct{}) {
+	var mu sync.Mutex
+	var seen []string
+	started = make(chan struct{})
+	s = &Server{Workers: 1, Queue: 4, Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
+		mu.Lock()
+		seen = append(seen, r.RawQuery)
+		mu.Unlock()
+		if r.RawQuery == "first" {
+			close(started)
+			<-gate
+		}
+		if r.Path == "/slow" {
+			time.Sleep(3 * turnSlice)
+		}
+		io.WriteString(w, r.RawQuery)
+	})}
+	addr = startServer(t, s)
+	return addr, s, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}, started
+}
+
+// queueBehind connects a second client whose request waits in the
+// pool's queue, and returns it once it is queued.
+func queueBehind(t *testing.T, s *Server, addr, raw string) net.Conn {
+	t.Helper()
+	queued := s.pool.Queued()
+	b, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(b, raw)
+	for i := 0; s.pool.Queued() == queued; i++ {
+		if i == 500 {
+			t.Fatal("second connection never queued")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return b
+}
+
+func readAnswers(t *testing.T, c net.Conn, n int) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	for i := 0; i < n; i++ {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		io.ReadAll(resp.Body)
+	}
+}
+
+// After a request that took longer than turnSlice, a connection whose
+// next request is already there goes behind the connections waiting in
+// the queue instead of keeping the worker.
+func TestSlowRequestYieldsToQueuedConnections(t *testing.T) {
+	gate := make(chan struct{})
+	addr, s, order, started := orderServer(t, gate)
+	a, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	io.WriteString(a, "GET /slow?first HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?a2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	b := queueBehind(t, s, addr, "GET /slow?b1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	defer b.Close()
+	close(gate)
+	readAnswers(t, a, 2)
+	readAnswers(t, b, 1)
+	if got, want := strings.Join(order(), ","), "first,b1,a2"; got != want {
+		t.Errorf("handler order %s, want %s", got, want)
+	}
+}
+
+// A connection with fast requests always ready keeps its worker for
+// turnRequests requests at most while another waits in the queue.
+func TestTurnLimitYieldsToQueuedConnections(t *testing.T) {
+	gate := make(chan struct{})
+	addr, s, order, started := orderServer(t, gate)
+	// c holds the only worker while a and then b queue behind it.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /fast?first HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-started
+	var reqs strings.Builder
+	n := turnRequests + 4
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&reqs, "GET /fast?a%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
+	}
+	a := queueBehind(t, s, addr, reqs.String())
+	defer a.Close()
+	b := queueBehind(t, s, addr, "GET /fast?b HTTP/1.1\r\nHost: x\r\n\r\n")
+	defer b.Close()
+	close(gate)
+	readAnswers(t, c, 1)
+	readAnswers(t, a, n)
+	readAnswers(t, b, 1)
+	got := order()
+	if len(got) != n+2 || got[1+turnRequests] != "b" {
+		t.Errorf("handler order %v: want b after the first %d of a", got, turnRequests)
+	}
+}
