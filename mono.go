@@ -29,3 +29,12 @@ func (m mono) time() time.Time {
 	}
 	return monoBase.Add(time.Duration(m))
 }
+
+// monoNow is the current mono: one read of the monotonic clock (time.Now
+// reads the wall clock too, twice the cost on this kind of machine).
+func monoNow() mono {
+	if m := mono(time.Since(monoBase)); m != 0 {
+		return m
+	}
+	return 1
+}
