@@ -172,7 +172,7 @@ func main() {
 	}
 	res := summarize(recs)
 	ovl := summarizeOverload(recs)
-	tables := renderTables(res, ovl, pool, behavior)
+	tables := renderTables(res, ovl, pool, behavior, meta)
 	targets := renderTargets(res, ovl)
 
 	if *outJSON != "" {
@@ -581,7 +581,7 @@ func ratio(v float64) string {
 	return fmt.Sprintf("%.2fx", v)
 }
 
-func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavior string) string {
+func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavior string, meta map[string]any) string {
 	var b strings.Builder
 	b.WriteString("## Results\n\n")
 	b.WriteString("Medians over rounds; min and max show the spread. **wharf ÷ server** is the median over rounds of wharf's value divided by that server's value in the same round: for req/s above 1 means wharf is faster, for bytes per connection below 1 means wharf is lighter. *server CPU* is the CPU time the serving process used over the wall time of the measurement (near 100% = the server's core was the limit; well below = the load generator or the network path was). *wrk CPU* is the same for the load generator (near 100% = wrk was the limit). *others' CPU* is the most, over rounds, that other processes used of the two benchmark CPUs' time (bench/run measures again, up to twice, when it exceeds 10%): above a few percent, that measurement shared the machine and is less trustworthy. *req per CPU-s* is requests per second of server CPU time, a measure that does not depend on who was the bottleneck.\n\n")
@@ -619,7 +619,12 @@ func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavi
 	}
 	if len(ovl) > 0 {
 		b.WriteString("### Overload: a 10 ms handler at 3x capacity\n\n")
-		b.WriteString("wharf with 8 workers and a queue of 8 (capacity 8 / 10 ms = 800 req/s); net/http as it is (a goroutine per connection, no bound); net/http with a semaphore of 8 around the handler (*nethttp-limit8*: a bounded pool with an unbounded queue, the classic thread pool). Open-loop load from `bench/cmd/openloop` at a constant rate, latency measured from each request's due time (so a stalled server cannot slow the load down). *keepalive* clients reuse idle connections and dial a new one when none is idle; *close* clients send `Connection: close` and dial for every request. A connection that ends is reset by the client rather than closed, so that neither side keeps thousands of TIME_WAIT entries whose ports the next connects would collide with (on one loopback address that adds 1 s SYN retransmissions, a test artifact). The client keeps at most 8,000 requests in flight; past that a due request is counted as *not sent*. fasthttp and nginx are skipped here: the question is what a bounded pool does with excess load, and net/http is the reference. nethttp-limit8 runs with keep-alive clients only.\n\n")
+		q := "?"
+		if o, ok := meta["overload"].(map[string]any); ok {
+			q = str(o, "queue")
+		}
+		fmt.Fprintf(&b, "wharf with 8 workers and a queue of %s (capacity 8 / 10 ms = 800 req/s; under overload the queue is full and adds about queue/8 x 10 ms to every accepted request, see bench/run); ", q)
+		b.WriteString("net/http as it is (a goroutine per connection, no bound); net/http with a semaphore of 8 around the handler (*nethttp-limit8*: a bounded pool with an unbounded queue, the classic thread pool). Open-loop load from `bench/cmd/openloop` at a constant rate, latency measured from each request's due time (so a stalled server cannot slow the load down). *keepalive* clients reuse idle connections and dial a new one when none is idle; *close* clients send `Connection: close` and dial for every request. A connection that ends is reset by the client rather than closed, so that neither side keeps thousands of TIME_WAIT entries whose ports the next connects would collide with (on one loopback address that adds 1 s SYN retransmissions, a test artifact). The client keeps at most 8,000 requests in flight; past that a due request is counted as *not sent*. fasthttp and nginx are skipped here: the question is what a bounded pool does with excess load, and net/http is the reference. nethttp-limit8 runs with keep-alive clients only.\n\n")
 		b.WriteString("| offered | client | server | 200/s | 200 p50 | 200 p99 (min-max) | 503 share | 503 p50 | 503 p99 | other status | errors | conns dialed | note |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, o := range ovl {
 			note := ""
