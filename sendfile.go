@@ -15,6 +15,7 @@ type fileSend struct {
 	remaining  int64
 	progress   time.Time // last time the client took bytes
 	closeAfter bool      // close the connection once it is sent
+	corked     bool      // TCP_CORK is set on the connection for this send
 }
 
 var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
@@ -25,6 +26,13 @@ var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
 // the worker goes on serving the connection; false means it was parked
 // or closed.
 func (c *conn) continueSend() bool {
+	if !c.send.corked {
+		// Head and body leave in full segments, as nginx's tcp_nopush
+		// does: without it the socket, TCP_NODELAY as Go sets it, pushes
+		// each piece sendfile adds as buffer space frees up, and the
+		// client needs more reads and wake-ups for the same bytes.
+		c.send.corked = c.setCork(true)
+	}
 	if err := c.flush(); err != nil {
 		c.closeSend()
 		return false
@@ -61,6 +69,9 @@ func (c *conn) continueSend() bool {
 	}
 	fs.close()
 	c.send = nil
+	if fs.corked {
+		c.setCork(false) // pushes the last partial segment
+	}
 	if fs.closeAfter {
 		if c.r1 == c.r0 {
 			c.close()

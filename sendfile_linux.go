@@ -13,6 +13,20 @@ func (c *conn) canSendLater() bool {
 	return c.raw != nil && epoll && c.send == nil
 }
 
+// setCork sets or clears TCP_CORK on the connection; it reports
+// whether that worked.
+func (c *conn) setCork(on bool) bool {
+	v := 0
+	if on {
+		v = 1
+	}
+	var err error
+	cerr := c.raw.Control(func(fd uintptr) {
+		err = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_CORK, v)
+	})
+	return cerr == nil && err == nil
+}
+
 // newFileSend duplicates f's descriptor and notes its offset.
 func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	sc, err := f.SyscallConn()

@@ -8,6 +8,8 @@ import (
 
 func (c *conn) canSendLater() bool { return false }
 
+func (c *conn) setCork(on bool) bool { return false }
+
 func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	return nil, errors.New("not supported")
 }
