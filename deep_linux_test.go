@@ -266,3 +266,41 @@ func TestWrappedConnectionsAreNotParkedDeep(t *testing.T) {
 	}
 	getOn(t, c, br)
 }
+
+// A deep-parked connection that wakes while every worker is busy and the
+// queue is full is answered 503 like a new one.
+func TestDeepParkedWakesToOverload(t *testing.T) {
+	gate := make(chan struct{})
+	busy := make(chan struct{})
+	s := &Server{Workers: 1, Queue: 1, Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
+		if r.Path == "/block" {
+			close(busy)
+			<-gate
+		}
+		io.WriteString(w, "ok")
+	})}
+	addr := startServer(t, s)
+	defer close(gate)
+	a, br := dialGet(t, addr)
+	defer a.Close()
+	waitDeep(t, s, 1)
+	b, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	io.WriteString(b, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-busy
+	c := queueBehind(t, s, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // fills the queue
+	defer c.Close()
+	io.WriteString(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	a.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
