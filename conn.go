@@ -179,8 +179,9 @@ func (c *conn) serve() {
 // before it lets queued connections go first.
 const turnRequests = 16
 
-// turnSlice ends a turn early: a request that took this long to handle
-// while others waited is the connection's whole turn.
+// turnSlice ends a turn early: a request that took this long, from the
+// start of its head's read to its answer, while others waited, is the
+// connection's whole turn.
 const turnSlice = time.Millisecond
 
 // queuedGrace replaces parkGrace while connections wait in the queue.
