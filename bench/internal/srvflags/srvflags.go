@@ -12,6 +12,7 @@ package srvflags
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -87,10 +88,22 @@ func (f *Flags) StartProfile() (stop func()) {
 	}
 }
 
-// WaitSignal blocks until SIGINT or SIGTERM, or until errc yields (a
+// Serve listens on addr, runs serve on the listener, and blocks until
+// SIGINT or SIGTERM or until serve returns (fatal), then runs cleanup.
+func Serve(addr string, serve func(net.Listener) error, cleanup func(ln net.Listener)) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ln) }()
+	waitSignal(errc, func() { cleanup(ln) })
+}
+
+// waitSignal blocks until SIGINT or SIGTERM, or until errc yields (a
 // server that stopped on its own), then runs cleanup. A server error is
 // fatal.
-func WaitSignal(errc <-chan error, cleanup func()) {
+func waitSignal(errc <-chan error, cleanup func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {

@@ -46,13 +46,7 @@ func main() {
 		Handler:  mux,
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	ln, err := net.Listen("tcp", f.Addr)
-	if err != nil {
-		srvflags.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	srvflags.WaitSignal(errc, func() {
+	srvflags.Serve(f.Addr, srv.Serve, func(net.Listener) {
 		srv.Close()
 		stop()
 	})

@@ -34,13 +34,7 @@ func main() {
 		// The 10,000-connection scenario needs room above the default cap.
 		MaxConns: 20000,
 	}
-	ln, err := net.Listen("tcp", f.Addr)
-	if err != nil {
-		srvflags.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	srvflags.WaitSignal(errc, func() {
+	srvflags.Serve(f.Addr, srv.Serve, func(net.Listener) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
