@@ -103,15 +103,7 @@ func WriteMarkdown(w io.Writer, cases []Case, reports []CaseReport, servers []st
 	for _, s := range servers {
 		counts[s] = Counts(cases, reports, s)
 	}
-	fmt.Fprintf(w, "| corpus, verdict | cases | expected |")
-	for _, s := range servers {
-		fmt.Fprintf(w, " %s |", s)
-	}
-	fmt.Fprintf(w, "\n|---|---:|---|")
-	for range servers {
-		fmt.Fprintf(w, "---|")
-	}
-	fmt.Fprintln(w)
+	tableHead(w, "| corpus, verdict | cases | expected |", "|---|---:|---|", servers)
 	for _, g := range groupOrder {
 		if totals[g] == 0 {
 			continue
@@ -147,15 +139,7 @@ func WriteMarkdown(w io.Writer, cases []Case, reports []CaseReport, servers []st
 	fmt.Fprintln(w)
 
 	fmt.Fprintf(w, "\nCases where the servers differ, or where a server does not get the expected class (`*`):\n\n")
-	fmt.Fprintf(w, "| case | verdict | name |")
-	for _, s := range servers {
-		fmt.Fprintf(w, " %s |", s)
-	}
-	fmt.Fprintf(w, "\n|---|---|---|")
-	for range servers {
-		fmt.Fprintf(w, "---|")
-	}
-	fmt.Fprintln(w)
+	tableHead(w, "| case | verdict | name |", "|---|---|---|", servers)
 	for _, cr := range reports {
 		exp := cr.Expect
 		same, asExpected := true, true
@@ -219,4 +203,18 @@ func Sorted[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// tableHead writes a Markdown table head: the fixed columns, then one
+// column per server.
+func tableHead(w io.Writer, head, rule string, servers []string) {
+	fmt.Fprint(w, head)
+	for _, s := range servers {
+		fmt.Fprintf(w, " %s |", s)
+	}
+	fmt.Fprint(w, "\n"+rule)
+	for range servers {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
 }
