@@ -309,28 +309,31 @@ func (c *conn) readHead() error {
 			// client that has not sent its next request yet.
 			grace = queuedGrace
 			if c.hurry {
-				grace = 0 // look once (readNow below), then park
+				grace = 0 // no blocking read: look once, then park
 			}
 		}
 		c.hurry = false
-		dl := now + mono(grace)
-		if hard != 0 && hard < dl {
-			dl = hard
-		}
-		c.setReadDeadline(dl)
-		n, err := c.nc.Read(c.rbuf[c.r1:])
-		if n > 0 {
-			if idle {
-				// The head's clock starts when the read began: at most
-				// parkGrace early, and it saves a clock read per request.
-				c.headStart = now
-				c.idleSince = 0
+		if grace > 0 {
+			dl := now + mono(grace)
+			if hard != 0 && hard < dl {
+				dl = hard
 			}
-			c.r1 += n
-			continue
-		}
-		if !isTimeout(err) {
-			return errIdleClose // EOF or reset: the client went away
+			c.setReadDeadline(dl)
+			n, err := c.nc.Read(c.rbuf[c.r1:])
+			if n > 0 {
+				if idle {
+					// The head's clock starts when the read began: at
+					// most parkGrace early, and it saves a clock read
+					// per request.
+					c.headStart = now
+					c.idleSince = 0
+				}
+				c.r1 += n
+				continue
+			}
+			if !isTimeout(err) {
+				return errIdleClose // EOF or reset: the client went away
+			}
 		}
 		if hard != 0 && monoNow() >= hard {
 			if idle {
@@ -338,9 +341,10 @@ func (c *conn) readHead() error {
 			}
 			return errTimeout
 		}
-		// The deadline may have fired while this goroutine waited for
-		// the CPU with the bytes already there: look once more, without
-		// the runtime's deadline check, before parking.
+		// Look without waiting: with no grace, once; after a timeout,
+		// once more without the runtime's deadline check (it may have
+		// fired while this goroutine waited for the CPU with the bytes
+		// already there).
 		if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
 			if idle {
 				c.headStart = now
