@@ -121,11 +121,21 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 	}
 }
 
-// Past deepAbove parked connections, idle ones are parked deep at once;
-// all of them still work.
+// Past deepAbove parked connections, idle ones are parked deep at once
+// (with the sweep's deepening off, exactly those); all of them still
+// work, and the sweep then parks the others deep too.
 func TestManyParkedConnectionsGoDeep(t *testing.T) {
 	s := &Server{Handler: remoteHandler}
 	addr := startServer(t, s)
+	for !s.isStarted() {
+		time.Sleep(time.Millisecond)
+	}
+	setSweep := func(on bool) {
+		s.parker.mu.Lock()
+		s.parker.noSweepDeep = !on
+		s.parker.mu.Unlock()
+	}
+	setSweep(false)
 	n := deepAbove + 64
 	conns := make([]net.Conn, n)
 	readers := make([]*bufio.Reader, n)
@@ -138,6 +148,12 @@ func TestManyParkedConnectionsGoDeep(t *testing.T) {
 		conns[i], readers[i] = c, bufio.NewReader(c)
 		getOn(t, c, readers[i])
 	}
+	waitDeep(t, s, n-deepAbove)
+	time.Sleep(3 * expireEvery)
+	if deep, all := deepParked(s); deep != n-deepAbove || all != n {
+		t.Errorf("%d parked, %d deep; want %d parked, the %d past %d deep", all, deep, n, n-deepAbove, deepAbove)
+	}
+	setSweep(true)
 	waitDeep(t, s, n)
 	for i, c := range conns {
 		if got := getOn(t, c, readers[i]); got != c.LocalAddr().String() {

@@ -25,9 +25,12 @@ type parker struct {
 	// deepMark is next as of the previous deadline sweep: connections
 	// with tokens up to it have been parked for a whole sweep interval.
 	deepMark uint64
-	closed   bool // Shutdown began: park closes instead
-	poll     poller
-	wg       sync.WaitGroup // the event loop and waiter goroutines
+	// noSweepDeep stops the sweep from parking connections deep
+	// (tests of the at-once rule).
+	noSweepDeep bool
+	closed      bool // Shutdown began: park closes instead
+	poll        poller
+	wg          sync.WaitGroup // the event loop and waiter goroutines
 }
 
 // A poller is the readiness mechanism of a parker.
@@ -161,7 +164,7 @@ func (p *parker) expire(now time.Time, deep bool) []*conn {
 		case c.parkDeadline != 0 && !now.Before(c.parkDeadline.time()):
 			delete(p.conns, tok)
 			due = append(due, c)
-		case deep && tok <= mark && c.canDeepen() && !c.parkWrite && len(deeper) < maxDeepen:
+		case deep && !p.noSweepDeep && tok <= mark && c.canDeepen() && !c.parkWrite && len(deeper) < maxDeepen:
 			delete(p.conns, tok)
 			deeper = append(deeper, c)
 		}
