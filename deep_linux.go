@@ -16,9 +16,11 @@ import (
 // reduced to its file descriptor: the parker duplicates the descriptor,
 // closes the net.Conn (the socket stays open through the duplicate) and
 // watches the duplicate. When the client sends again, the worker makes
-// a new net.Conn from it (net.FileConn). That costs about 20 system
-// calls per wake-up, which a client that was idle for a quarter of a
-// second does not notice, and a busy one never pays.
+// a new net.Conn from it (net.FileConn). Waking costs 15 system calls
+// (strace: epoll_ctl, dup, 3 fcntl, getsockopt, getsockname,
+// getpeername, the runtime's epoll_ctl, 5 setsockopt, close) and
+// parking deep 6, which a client idle for a quarter of a second does
+// not notice, and a busy one never pays.
 //
 // One visible effect: net.FileConn applies Go's default TCP keep-alive
 // probes (15 s) and TCP_NODELAY to the woken connection, replacing
