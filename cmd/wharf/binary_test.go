@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 var (
@@ -157,6 +159,13 @@ func TestBinaryErrors(t *testing.T) {
 		{[]string{"--bogus"}, 2, "bogus"},
 		{[]string{"a", "b"}, 2, "too many arguments"},
 		{[]string{"--addr", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
+		{[]string{"--header", "nocolon"}, 2, `--header "nocolon"`},
+		{[]string{"--header", "X-A: a\nb"}, 2, "--header"},
+		{[]string{"--cors", "https://a.example/path"}, 2, "--cors"},
+		{[]string{"--basic-auth", "bob:plaintext"}, 2, "wharf --hash-password"},
+		{[]string{"--symlinks", "maybe"}, 2, "--symlinks"},
+		{[]string{"--cache-validity", "-5s"}, 2, "--cache-validity"},
+		{[]string{"--hash-password"}, 2, "empty password"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		cmd := exec.CommandContext(ctx, bin, tc.args...)
@@ -180,6 +189,13 @@ func TestBinaryErrors(t *testing.T) {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "wharf ") {
 		t.Errorf("wharf --version: %q, %v", out, err)
+	}
+
+	cmd := exec.Command(bin, "--hash-password")
+	cmd.Stdin = strings.NewReader("s3cret\n")
+	out, err = cmd.Output()
+	if err != nil || bcrypt.CompareHashAndPassword(bytes.TrimSuffix(out, []byte("\n")), []byte("s3cret")) != nil {
+		t.Errorf("echo s3cret | wharf --hash-password: %q, %v", out, err)
 	}
 }
 

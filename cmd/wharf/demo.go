@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"wharf"
+	"wharf/compress"
 	"wharf/fileserver"
 )
 
@@ -30,6 +31,13 @@ var (
 	//go:embed demo/style.css
 	demoStatic embed.FS
 )
+
+// demoCompress is the compression of the demo site (--compress). Its
+// pages are a few hundred bytes, below compress.DefaultMinSize (1 KiB),
+// under which compression is not worth its cost for a real site; the
+// demo compresses them anyway (from 128 bytes, where gzip's 18-byte
+// frame still leaves a gain), so that it shows the feature.
+var demoCompress = compress.Config{MinSize: 128}
 
 // sleepDelay is how long /sleep waits. It is a variable only so that
 // tests can shorten it; it must not change while a server runs.

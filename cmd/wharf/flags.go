@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"wharf"
+	"wharf/fileserver"
+	"wharf/internal/http1"
 )
 
 // envPrefix is the prefix of the environment variables that set flags:
@@ -36,8 +39,52 @@ type options struct {
 	logLevel          string
 	accessLog         bool
 	version           bool
+	hashPassword      bool
+
+	// Serving (issue 8). The raw values of repeatable flags are kept
+	// as given; validate parses them.
+	precompressed bool
+	compress      bool
+	browse        bool
+	spa           bool
+	cacheControl  string
+	symlinks      string
+	cacheValidity time.Duration
+	headerArgs    listFlag // "Name: value", one per --header
+	corsArgs      listFlag // origins, split at commas
+	basicAuth     listFlag // "USER:BCRYPT_HASH", one per --basic-auth
+
+	// Set by validate.
+	headers       []wharf.Field
+	symlinkPolicy fileserver.SymlinkPolicy
+	dirOnlySet    []string // flags given that only configure serving DIR
 
 	dir string // "" for the embedded demo site
+}
+
+// A listFlag is a repeatable flag: each use adds a value. With split,
+// each use may also give several values separated by commas.
+type listFlag struct {
+	values []string
+	split  bool
+}
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(l.values, ", ")
+}
+
+func (l *listFlag) Set(v string) error {
+	if !l.split {
+		l.values = append(l.values, v)
+		return nil
+	}
+	for part := range strings.SplitSeq(v, ",") {
+		l.values = append(l.values, strings.TrimSpace(part))
+	}
+	return nil
 }
 
 // A usageError is a malformed command line or environment: an unknown
@@ -79,13 +126,31 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.BoolVar(&o.hashPassword, "hash-password", false, "read a password (one line) from standard input, print its bcrypt hash (cost 12) for --basic-auth, and exit")
+
+	fs.BoolVar(&o.precompressed, "precompressed", true, "serve NAME.br, NAME.zst or NAME.gz beside NAME, as they are, to clients that accept them")
+	fs.BoolVar(&o.compress, "compress", true, "compress text answers (HTML, CSS, JS, JSON, SVG...) with brotli, zstd or gzip for clients that accept them")
+	fs.BoolVar(&o.browse, "browse", false, "list a directory that has no index.html (HTML, or JSON for Accept: application/json) instead of 404")
+	fs.BoolVar(&o.spa, "spa", false, "single-page application: answer /index.html for a path that names no file, to clients that accept HTML")
+	fs.StringVar(&o.cacheControl, "cache-control", "", "the Cache-Control `value` of every file answer (e.g. \"public, max-age=3600\"; default: none)")
+	fs.StringVar(&o.symlinks, "symlinks", "inside", "which symbolic links in DIR are followed: `inside|follow|never` (inside: those that stay in DIR; follow: all, as nginx does; never: none). A request path never leaves DIR, whatever this says")
+	fs.DurationVar(&o.cacheValidity, "cache-validity", time.Second, "how long a file held in memory is served before the file is checked again: an edited file may be served stale for up to this `duration` (0: check on every request)")
+	o.corsArgs.split = true
+	fs.Var(&o.headerArgs, "header", "add the field `\"Name: value\"` to every answer (repeatable)")
+	fs.Var(&o.corsArgs, "cors", "let scripts of other origins read answers: `ORIGIN` is * (any) or a comma-separated list of scheme://host[:port]; preflights are answered 204, without --basic-auth (repeatable)")
+	fs.Var(&o.basicAuth, "basic-auth", "require HTTP Basic authentication (realm \"wharf\"): `USER:BCRYPT_HASH` is a user name and the hash --hash-password prints for its password (repeatable)")
 	return fs
 }
+
+// dirOnly lists the flags that configure how DIR is served: they do
+// nothing for the demo site, and a warning says so.
+var dirOnly = []string{"browse", "spa", "cache-control", "symlinks", "cache-validity", "precompressed"}
 
 // noEnv lists the flags that no environment variable sets: a stray
 // WHARF_VERSION in the environment must not turn the server into a
 // version printer.
-var noEnv = map[string]bool{"version": true}
+// The same for WHARF_HASH_PASSWORD.
+var noEnv = map[string]bool{"version": true, "hash-password": true}
 
 // envName is the environment variable for the flag called name.
 func envName(name string) string {
@@ -125,18 +190,27 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		}
 		return nil, usagef("wharf: too many arguments: want at most one DIR, got %d%s", len(rest), hint)
 	}
-	if o.version {
+	if o.version || o.hashPassword {
 		return o, nil // nothing else matters
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if o.dir == "" && slices.Contains(dirOnly, f.Name) {
+			o.dirOnlySet = append(o.dirOnlySet, "--"+f.Name)
+		}
+	})
 	return o, nil
 }
 
 // applyEnv sets every flag that was not given on the command line from
 // its WHARF_* environment variable, when that is set and not empty.
-// Explicit flags win over the environment.
+// Explicit flags win over the environment. The variable of a
+// repeatable flag (--header, --cors, --basic-auth) holds one value per
+// line (empty lines are skipped): a field value may hold commas, so a
+// comma cannot separate them (a --cors line may still be a
+// comma-separated list).
 func applyEnv(fs *flag.FlagSet) error {
 	explicit := make(map[string]bool)
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
@@ -148,6 +222,19 @@ func applyEnv(fs *flag.FlagSet) error {
 		name := envName(f.Name)
 		v, ok := os.LookupEnv(name)
 		if !ok || v == "" {
+			return
+		}
+		if _, ok := f.Value.(*listFlag); ok {
+			for line := range strings.Lines(v) {
+				line = strings.TrimRight(line, "\r\n")
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				if e := fs.Set(f.Name, line); e != nil {
+					err = usagef("wharf: invalid value %q for %s: %v", line, name, e)
+					return
+				}
+			}
 			return
 		}
 		if e := fs.Set(f.Name, v); e != nil {
@@ -198,7 +285,68 @@ func (o *options) validate() error {
 	if _, ok := logLevels[o.logLevel]; !ok {
 		return fmt.Errorf("wharf: --log-level must be debug, info, warn or error (got %q)", o.logLevel)
 	}
+	return o.validateServing()
+}
+
+// validateServing checks the flags of issue 8. Their errors are usage
+// errors (exit status 2): each is a value that cannot be right.
+// --cors and --basic-auth are checked when their middleware is made
+// (wrapHandler), also as usage errors.
+func (o *options) validateServing() error {
+	for _, arg := range o.headerArgs.values {
+		f, err := parseHeaderArg(arg)
+		if err != nil {
+			return err
+		}
+		o.headers = append(o.headers, f)
+	}
+	if !http1.ValidFieldValue(o.cacheControl) {
+		return usagef("wharf: --cache-control %q: a field value may not hold CR, LF, NUL or other control characters", o.cacheControl)
+	}
+	policy, ok := symlinkPolicies[o.symlinks]
+	if !ok {
+		return usagef("wharf: --symlinks must be inside, follow or never (got %q)", o.symlinks)
+	}
+	o.symlinkPolicy = policy
+	if o.cacheValidity < 0 {
+		return usagef("wharf: --cache-validity must not be negative (got %v; 0 means check on every request)", o.cacheValidity)
+	}
+	for _, origin := range o.corsArgs.values {
+		if origin == "" {
+			return usagef("wharf: --cors: empty origin in %q", o.corsArgs.String())
+		}
+	}
 	return nil
+}
+
+var symlinkPolicies = map[string]fileserver.SymlinkPolicy{
+	"inside": fileserver.SymlinksInside,
+	"follow": fileserver.SymlinksFollow,
+	"never":  fileserver.SymlinksNever,
+}
+
+// parseHeaderArg parses a --header value, "Name: value": a token, a
+// colon, and a value (trimmed of spaces and tabs) without control
+// characters. Fields the server writes itself are refused: it would
+// drop them.
+func parseHeaderArg(arg string) (wharf.Field, error) {
+	name, value, ok := strings.Cut(arg, ":")
+	if !ok {
+		return wharf.Field{}, usagef("wharf: --header %q: want \"Name: value\"", arg)
+	}
+	if !http1.ValidFieldName(name) {
+		return wharf.Field{}, usagef("wharf: --header %q: the name must be a token (letters, digits, !#$%%&'*+-.^_`|~), with no space before the colon", arg)
+	}
+	value = strings.Trim(value, " \t")
+	if !http1.ValidFieldValue(value) {
+		return wharf.Field{}, usagef("wharf: --header %q: the value may not hold CR, LF, NUL or other control characters", arg)
+	}
+	for _, own := range []string{"Date", "Connection", "Content-Length", "Transfer-Encoding"} {
+		if strings.EqualFold(name, own) {
+			return wharf.Field{}, usagef("wharf: --header %q: the server sets %s itself", arg, own)
+		}
+	}
+	return wharf.Field{Name: name, Value: value}, nil
 }
 
 var logFormats = map[string]bool{"text": true, "json": true}
@@ -259,9 +407,24 @@ wharf serves the files in DIR over HTTP/1.1, or a small built-in demo site
 when no DIR is given. SIGINT or SIGTERM stops it gracefully; a second signal
 stops it at once.
 
-Every flag can also be set with an environment variable WHARF_<NAME>
-(dashes as underscores, e.g. WHARF_ADDR, WHARF_LOG_FORMAT); a flag given on
-the command line wins. Flags must come before DIR.
+Every flag but --version and --hash-password can also be set with an
+environment variable WHARF_<NAME> (dashes as underscores, e.g. WHARF_ADDR,
+WHARF_LOG_FORMAT); a flag given on the command line wins. The variable of a
+repeatable flag (--header, --cors, --basic-auth) holds one value per line.
+Flags must come before DIR.
+
+--browse, --spa, --symlinks, --cache-control, --cache-validity and
+--precompressed configure how DIR is served; the demo site ignores them.
+Middleware order, outermost first: access log, --header, --cors,
+--basic-auth, the files (compressed by --compress).
+
+To protect the site with a password:
+
+  wharf --hash-password < password.txt      # prints $2a$12$...
+  WHARF_BASIC_AUTH='alice:$2a$12$...' wharf DIR
+
+(the environment, unlike the command line, is not visible to other users
+in the process list).
 
 Flags:
 `)

@@ -80,7 +80,7 @@ func startRun(t *testing.T, args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
-		r.err = run(ctx, args, io.Discard, r.stderr)
+		r.err = run(ctx, args, strings.NewReader(""), io.Discard, r.stderr)
 		close(r.done)
 	}()
 	t.Cleanup(func() { r.stop() })

@@ -3,9 +3,11 @@
 // Usage:
 //
 //	wharf [flags] [DIR]
+//	wharf --hash-password < password.txt
 //
 // wharf serves the files in DIR. If DIR holds a 404.html, it is the body
-// of every 404 answer. Without DIR, wharf serves a small built-in demo
+// of every 404 answer (read like any file, so an edit shows within
+// --cache-validity). Without DIR, wharf serves a small built-in demo
 // site: GET / answers a hello page, GET /sleep the same page after five
 // seconds, anything else a 404 "Oops!" page.
 //
@@ -39,15 +41,60 @@
 //	--access-log                log one line per request
 //	--version                   print the version and exit
 //
-// A timeout of 0 means no limit. Every flag but --version can also be
-// set with an environment variable WHARF_<NAME>, the flag's name in
-// upper case with dashes as underscores (WHARF_ADDR, WHARF_LOG_FORMAT);
-// a flag on the command line wins over the environment, and an empty
-// variable counts as unset.
+// Serving:
+//
+//	--precompressed             serve NAME.br, NAME.zst, NAME.gz beside NAME to
+//	                            clients that accept them (default true)
+//	--compress                  compress text answers on the fly (default true)
+//	--browse                    list directories that have no index.html
+//	--spa                       answer /index.html, to clients that accept HTML,
+//	                            for paths that name no file
+//	--cache-control value       Cache-Control of every file answer (default none)
+//	--symlinks inside|follow|never
+//	                            symbolic links in DIR to follow (default inside:
+//	                            those that stay in DIR); request paths never
+//	                            leave DIR, whatever this says
+//	--cache-validity d          how long a file held in memory is served before
+//	                            it is checked again, so how long an edited file
+//	                            may be served stale (default 1s; 0: check on
+//	                            every request)
+//	--header "Name: value"      add a field to every answer (repeatable)
+//	--cors origins              let scripts of other origins read answers: * or
+//	                            a comma-separated list of scheme://host[:port]
+//	                            (repeatable)
+//	--basic-auth USER:HASH      require HTTP Basic authentication (realm
+//	                            "wharf"); HASH is a bcrypt hash (repeatable)
+//	--hash-password             read a password (one line) from standard input
+//	                            (on a Linux terminal: prompted, not echoed),
+//	                            print its bcrypt hash (cost 12) and exit
+//
+// --browse, --spa, --symlinks, --cache-control, --cache-validity and
+// --precompressed configure how DIR is served; the demo site ignores
+// them (a warning names those given). The middlewares run in this
+// order, outermost first: access log, --header, --cors, --basic-auth,
+// then the files (compressed per --compress). CORS comes before
+// authentication because browsers send CORS preflights without
+// credentials: a preflight is answered 204 without a password, and the
+// request itself then needs one.
+//
+// A timeout of 0 means no limit. Every flag but --version and
+// --hash-password can also be set with an environment variable
+// WHARF_<NAME>, the flag's name in upper case with dashes as
+// underscores (WHARF_ADDR, WHARF_LOG_FORMAT); a flag on the command line
+// wins over the environment, and an empty variable counts as unset. The
+// variable of a repeatable flag holds one value per line:
+//
+//	WHARF_HEADER=$'X-Frame-Options: DENY\nReferrer-Policy: no-referrer'
+//	WHARF_BASIC_AUTH='alice:$2a$12$...'
+//	WHARF_CORS='https://a.example,https://b.example'
+//
+// Prefer WHARF_BASIC_AUTH to --basic-auth: a command line is visible to
+// every user of the machine, the environment only to its owner.
 //
 // Errors are reported as one line on standard error. The exit status is
 // 0 after a clean shutdown, 2 for a malformed command line or
-// environment, and 1 for any other error.
+// environment (including every bad value of the serving flags), and 1
+// for any other error.
 package main
 
 import (
@@ -67,11 +114,13 @@ import (
 	"time"
 
 	"wharf"
+	"wharf/compress"
 	"wharf/fileserver"
+	"wharf/middleware"
 )
 
 func main() {
-	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	if err == nil {
 		return
 	}
@@ -89,9 +138,10 @@ func main() {
 // run is the whole command: it parses args (flags, then an optional
 // DIR) and the WHARF_* environment, serves until ctx is done or SIGINT
 // or SIGTERM arrives, and shuts down gracefully. It returns nil after a
-// clean shutdown, and after printing usage (-h) or the version. Log
-// records go to stderr; usage and the version to stdout.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// clean shutdown, and after printing usage (-h), the version or a
+// password hash. Log records go to stderr; usage, the version and the
+// hash to stdout. stdin is read only by --hash-password.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -103,16 +153,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "wharf %s\n", version())
 		return err
 	}
+	if opts.hashPassword {
+		return hashPassword(stdin, stdout, stderr)
+	}
 
 	log := newLogger(stderr, opts)
 
-	handler, dirLabel, closeHandler, err := buildHandler(opts.dir, log)
+	handler, dirLabel, closeHandler, err := buildHandler(opts, log)
 	if err != nil {
 		return err
 	}
 	defer closeHandler()
-	if opts.accessLog {
-		handler = accessLog(handler, log)
+	handler, err = wrapHandler(handler, opts, log)
+	if err != nil {
+		return err
+	}
+	if len(opts.dirOnlySet) > 0 {
+		log.Warn("flags ignored: they configure serving DIR, and no DIR was given",
+			"flags", strings.Join(opts.dirOnlySet, " "))
 	}
 
 	// Signals are watched from before the listener opens, so that a
@@ -204,15 +262,20 @@ func listenCause(err error) error {
 	return err
 }
 
-// buildHandler returns the handler for dir ("" for the demo site), the
-// label to log for it and a function that releases it.
-func buildHandler(dir string, log *slog.Logger) (wharf.Handler, string, func(), error) {
+// buildHandler returns the handler for opts.dir (the demo site when
+// it is ""), the label to log for it and a function that releases it.
+func buildHandler(opts *options, log *slog.Logger) (wharf.Handler, string, func(), error) {
+	dir := opts.dir
 	if dir == "" {
 		d, err := newDemo(log)
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("wharf: demo site: %w", err)
 		}
-		return d, "(embedded demo)", func() { d.Close() }, nil
+		var h wharf.Handler = d
+		if opts.compress {
+			h = compress.Handler(d, demoCompress)
+		}
+		return h, "(embedded demo)", func() { d.Close() }, nil
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -225,11 +288,28 @@ func buildHandler(dir string, log *slog.Logger) (wharf.Handler, string, func(), 
 	if !fi.IsDir() {
 		return nil, "", nil, fmt.Errorf("wharf: cannot serve %q: not a directory", dir)
 	}
-	page, err := readNotFoundPage(dir)
-	if err != nil {
-		return nil, "", nil, err
+	cfg := fileserver.Config{
+		// Read like any other file, so an edit of 404.html is picked
+		// up as any file's is (within --cache-validity), and a
+		// 404.html created after the start is used.
+		NotFoundFile:  "404.html",
+		Logger:        log,
+		Precompressed: opts.precompressed,
+		Browse:        opts.browse,
+		SPA:           opts.spa,
+		Symlinks:      opts.symlinkPolicy,
+		CacheControl:  opts.cacheControl,
+		// The command's 0 is "check on every request", the
+		// fileserver's negative value; its 0 would mean 1s.
+		CacheValidity: opts.cacheValidity,
 	}
-	h, err := fileserver.NewDir(dir, fileserver.Config{NotFoundPage: page, Logger: log})
+	if opts.cacheValidity == 0 {
+		cfg.CacheValidity = -1
+	}
+	if opts.compress {
+		cfg.Compress = &compress.Config{}
+	}
+	h, err := fileserver.NewDir(dir, cfg)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("wharf: cannot serve %q: %w", dir, err)
 	}
@@ -240,37 +320,50 @@ func buildHandler(dir string, log *slog.Logger) (wharf.Handler, string, func(), 
 	return h, label, func() { h.Close() }, nil
 }
 
-// maxNotFoundPage bounds DIR/404.html, which is held in memory.
-const maxNotFoundPage = 1 << 20
-
-// readNotFoundPage returns DIR/404.html, or nil if there is none. It
-// reads through os.Root, so a 404.html that links outside DIR is refused
-// just as the fileserver would refuse to serve it.
-func readNotFoundPage(dir string) ([]byte, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("wharf: cannot serve %q: %w", dir, err)
+// wrapHandler wraps h in the middlewares the options ask for. The
+// order, outermost first, is
+//
+//	access log   so that every answer is logged, including the
+//	             preflights and 401s of the middlewares below
+//	--header     so that site-wide fields (HSTS, CSP) are on every
+//	             answer, preflights and 401s included
+//	--cors       outside authentication: a browser sends a preflight
+//	             without credentials, so it must be answered before
+//	             authentication would refuse it; and a cross-origin
+//	             script can then read a 401
+//	--basic-auth before any work is done for the request
+//	h            the files (compressed by the fileserver itself) or
+//	             the demo site (compressed by compress.Handler,
+//	             inside authentication: nothing is compressed for a
+//	             refused client, and a 401 is not compressed)
+//
+// A bad --cors or --basic-auth value is a usage error.
+func wrapHandler(h wharf.Handler, opts *options, log *slog.Logger) (wharf.Handler, error) {
+	var err error
+	if len(opts.basicAuth.values) > 0 {
+		h, err = middleware.NewBasicAuth(h, basicAuthRealm, opts.basicAuth.values)
+		if err != nil {
+			return nil, usagef("wharf: --basic-auth: %s", strings.TrimPrefix(err.Error(), "middleware: basic auth: "))
+		}
 	}
-	defer root.Close()
-	fi, err := root.Stat("404.html")
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	if len(opts.corsArgs.values) > 0 {
+		h, err = middleware.NewCORS(h, opts.corsArgs.values)
+		if err != nil {
+			return nil, usagef("wharf: --cors: %s", strings.TrimPrefix(err.Error(), "middleware: CORS: "))
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("wharf: 404 page: %w", err)
+	if len(opts.headers) > 0 {
+		h = middleware.Headers(h, opts.headers)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("wharf: 404 page %q: not a regular file", filepath.Join(dir, "404.html"))
+	if opts.accessLog {
+		h = accessLog(h, log)
 	}
-	if fi.Size() > maxNotFoundPage {
-		return nil, fmt.Errorf("wharf: 404 page %q: larger than %d bytes", filepath.Join(dir, "404.html"), maxNotFoundPage)
-	}
-	page, err := root.ReadFile("404.html")
-	if err != nil {
-		return nil, fmt.Errorf("wharf: 404 page: %w", err)
-	}
-	return page, nil
+	return h, nil
 }
+
+// basicAuthRealm is the realm of --basic-auth's challenge: browsers
+// show it in the password dialog.
+const basicAuthRealm = "wharf"
 
 // newLogger returns the logger for opts, writing to w.
 func newLogger(w io.Writer, opts *options) *slog.Logger {

@@ -332,11 +332,13 @@ func TestBadInput(t *testing.T) {
 	dir, _ := makeSite(t)
 	file := filepath.Join(dir, "index.html")
 	for _, tc := range []struct {
-		name  string
-		args  []string
-		env   map[string]string
-		want  []string // substrings of the error
-		usage bool     // a usageError (exit status 2)
+		name    string
+		args    []string
+		env     map[string]string
+		stdin   string
+		want    []string // substrings of the error
+		notWant string   // not in the error (a secret)
+		usage   bool     // a usageError (exit status 2)
 	}{
 		{name: "workers 0", args: []string{"--workers", "0"}, want: []string{"wharf: --workers must be at least 1 (got 0)"}},
 		{name: "workers negative", args: []string{"--workers=-3"}, want: []string{"--workers", "-3"}},
@@ -359,6 +361,36 @@ func TestBadInput(t *testing.T) {
 		{name: "env duration", env: map[string]string{"WHARF_IDLE_TIMEOUT": "soon"}, want: []string{"WHARF_IDLE_TIMEOUT"}, usage: true},
 		{name: "env bool", env: map[string]string{"WHARF_ACCESS_LOG": "maybe"}, want: []string{"WHARF_ACCESS_LOG"}, usage: true},
 		{name: "env value validated", env: map[string]string{"WHARF_LOG_FORMAT": "xml"}, want: []string{"--log-format"}},
+
+		// The serving flags (issue 8): every bad value is a usage error.
+		{name: "header no colon", args: []string{"--header", "nocolon"}, want: []string{`--header "nocolon"`, `"Name: value"`}, usage: true},
+		{name: "header name not a token", args: []string{"--header", "X Y: z"}, want: []string{"--header", "token"}, usage: true},
+		{name: "header space before colon", args: []string{"--header", "X-A : z"}, want: []string{"--header", "token"}, usage: true},
+		{name: "header empty name", args: []string{"--header", ": z"}, want: []string{"--header", "token"}, usage: true},
+		{name: "header CRLF in value", args: []string{"--header", "X-A: a\r\nSet-Cookie: x=1"}, want: []string{"--header", "CR, LF"}, usage: true},
+		{name: "header NUL in value", args: []string{"--header", "X-A: a\x00b"}, want: []string{"--header", "NUL"}, usage: true},
+		{name: "header set by the server", args: []string{"--header", "content-length: 5"}, want: []string{"--header", "the server sets Content-Length"}, usage: true},
+		{name: "cache-control CRLF", args: []string{"--cache-control", "no-cache\r\nX-A: 1"}, want: []string{"--cache-control"}, usage: true},
+		{name: "symlinks", args: []string{"--symlinks", "sometimes"}, want: []string{"--symlinks must be inside, follow or never", `"sometimes"`}, usage: true},
+		{name: "cache-validity negative", args: []string{"--cache-validity", "-1s"}, want: []string{"--cache-validity must not be negative"}, usage: true},
+		{name: "cache-validity unparsable", args: []string{"--cache-validity", "soon"}, want: []string{"cache-validity", `"soon"`}, usage: true},
+		{name: "precompressed not a bool", args: []string{"--precompressed=maybe"}, want: []string{"precompressed"}, usage: true},
+		{name: "cors path", args: []string{"--cors", "https://a.example/"}, want: []string{"--cors", `"https://a.example/"`, "scheme://host[:port]"}, usage: true},
+		{name: "cors empty entry", args: []string{"--cors", "https://a.example,,https://b.example"}, want: []string{"--cors", "empty origin"}, usage: true},
+		{name: "cors star and more", args: []string{"--cors", "*,https://a.example"}, want: []string{"--cors", `"*" must be the only origin`}, usage: true},
+		{name: "cors null", args: []string{"--cors", "null"}, want: []string{"--cors", `"null"`}, usage: true},
+		{name: "cors second flag", args: []string{"--cors", "https://a.example", "--cors", "a.example"}, want: []string{"--cors", `"a.example"`}, usage: true},
+		{name: "basic-auth plaintext", args: []string{"--basic-auth", "bob:plaintext"}, want: []string{"--basic-auth", `user "bob"`, "must be a bcrypt hash", "wharf --hash-password"}, notWant: "plaintext", usage: true},
+		{name: "basic-auth no colon", args: []string{"--basic-auth", "bob"}, want: []string{"--basic-auth", "USER:BCRYPT_HASH"}, usage: true},
+		{name: "basic-auth empty user", args: []string{"--basic-auth", ":$2a$04$abcdefghijklmnopqrstuuAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, want: []string{"--basic-auth", "empty user name"}, usage: true},
+		{name: "env header", env: map[string]string{"WHARF_HEADER": "X-A: 1\nnocolon\n"}, want: []string{`--header "nocolon"`}, usage: true},
+		{name: "env symlinks", env: map[string]string{"WHARF_SYMLINKS": "always"}, want: []string{"--symlinks", `"always"`}, usage: true},
+		{name: "env cors", env: map[string]string{"WHARF_CORS": "https://a.example\nftp:/b"}, want: []string{"--cors", `"ftp:/b"`}, usage: true},
+		{name: "env basic-auth plaintext", env: map[string]string{"WHARF_BASIC_AUTH": "bob:hunter2"}, want: []string{"--basic-auth", "bcrypt hash"}, notWant: "hunter2", usage: true},
+		{name: "env compress", env: map[string]string{"WHARF_COMPRESS": "yes please"}, want: []string{"WHARF_COMPRESS"}, usage: true},
+		{name: "hash-password empty", args: []string{"--hash-password"}, stdin: "\n", want: []string{"--hash-password", "empty password"}, usage: true},
+		{name: "hash-password no input", args: []string{"--hash-password"}, want: []string{"--hash-password", "empty password"}, usage: true},
+		{name: "hash-password too long", args: []string{"--hash-password"}, stdin: strings.Repeat("p", 80) + "\n", want: []string{"--hash-password", "80 bytes", "72"}, notWant: "ppp", usage: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -367,7 +399,7 @@ func TestBadInput(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			err := run(ctx, tc.args, &stdout, &stderr)
+			err := run(ctx, tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
 			if err == nil {
 				t.Fatalf("run(%q) = nil; log:\n%s", tc.args, stderr.String())
 			}
@@ -375,6 +407,9 @@ func TestBadInput(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
+			}
+			if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+				t.Errorf("error %q shows %q", err, tc.notWant)
 			}
 			if !strings.HasPrefix(err.Error(), "wharf: ") {
 				t.Errorf("error %q lacks the wharf: prefix", err)
@@ -402,7 +437,7 @@ func TestPortInUse(t *testing.T) {
 	addr := ln.Addr().String()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = run(ctx, []string{"--addr", addr}, new(bytes.Buffer), new(bytes.Buffer))
+	err = run(ctx, []string{"--addr", addr}, strings.NewReader(""), new(bytes.Buffer), new(bytes.Buffer))
 	if err == nil {
 		t.Fatal("run on a port in use returned nil")
 	}
@@ -416,7 +451,7 @@ func TestPortInUse(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"--version"}, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), []string{"--version"}, strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if out := stdout.String(); !strings.HasPrefix(out, "wharf ") || !strings.HasSuffix(out, "\n") || strings.Count(out, "\n") != 1 {
@@ -430,11 +465,15 @@ func TestVersion(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "--help", "-help"} {
 		var stdout, stderr bytes.Buffer
-		if err := run(context.Background(), []string{arg}, &stdout, &stderr); err != nil {
+		if err := run(context.Background(), []string{arg}, strings.NewReader(""), &stdout, &stderr); err != nil {
 			t.Fatalf("%s: %v", arg, err)
 		}
 		out := stdout.String()
-		for _, want := range []string{"Usage: wharf [flags] [DIR]", "--addr", "--workers", "--access-log", "$WHARF_ADDR", "$WHARF_LOG_FORMAT", "(default 127.0.0.1:7878)"} {
+		for _, want := range []string{"Usage: wharf [flags] [DIR]", "--addr", "--workers", "--access-log", "$WHARF_ADDR", "$WHARF_LOG_FORMAT", "(default 127.0.0.1:7878)",
+			"--precompressed", "--compress", "(default true)", "--browse", "--spa", "--cache-control", "--symlinks inside|follow|never", "(default inside)",
+			"--cache-validity duration", "stale", "(default 1s)", "0: check on every request",
+			`--header "Name: value"`, "$WHARF_HEADER", "--cors ORIGIN", "$WHARF_CORS", "--basic-auth USER:BCRYPT_HASH", "$WHARF_BASIC_AUTH",
+			"one value per line", "--hash-password", "cost 12"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s: usage lacks %q:\n%s", arg, want, out)
 			}
@@ -463,6 +502,9 @@ func TestEnv(t *testing.T) {
 	// The whole command, configured from the environment only.
 	t.Setenv("WHARF_ADDR", "127.0.0.1:0")
 	t.Setenv("WHARF_LOG_FORMAT", "json")
+	// Uncompressed, so that the access record counts the page's bytes
+	// (with compression it counts the bytes sent).
+	t.Setenv("WHARF_COMPRESS", "false")
 	r := startRun(t)
 	got := do(t, newClient(), "GET", r.url("/"))
 	if got.status != 200 {
