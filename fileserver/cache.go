@@ -27,34 +27,6 @@ const entryOverhead = 256
 // problem, solved the same way).
 const racyWindow = 2 * time.Second
 
-// An entry is a cached regular file: its content and every header
-// value of its 200 and 304 answers, precomputed, so that serving it
-// allocates nothing. Its fields are immutable once it is published
-// in the cache, except the atomics.
-type entry struct {
-	name    string // the name opened in the file system ("docs/index.html")
-	content []byte
-
-	ctype   string // Content-Type
-	clen    string // Content-Length
-	etag    string // ETag; "" when the file system records no mtime
-	lastMod string // Last-Modified; set with etag
-
-	// The version of the file read, compared at revalidation.
-	mtime    time.Time
-	size     int64
-	mode     uint32 // fs.FileMode: a chmod is a change
-	dev, ino uint64 // where the file system reports them; else 0
-
-	racy      bool  // modified within racyWindow of the read: re-read at revalidation
-	cacheable bool  // the read was consistent; false: serve once, do not cache
-	cost      int64 // bytes charged against Config.CacheMaxBytes
-
-	checkAt  atomic.Int64 // cache clock (ns) after which a hit must revalidate
-	checking atomic.Bool  // a request is revalidating this entry
-	used     atomic.Bool  // hit since the eviction hand last passed (CLOCK)
-}
-
 // cacheShards spreads the map over independent locks, so that
 // workers on many cores do not all take the same RWMutex for reads.
 const cacheShards = 16
@@ -148,7 +120,7 @@ func (c *cache) get(key string) *entry {
 // others if the cache would exceed maxBytes. If it cannot make room
 // (every entry is being inserted at once), e is not cached.
 func (c *cache) put(key string, e *entry) {
-	e.cost = int64(len(e.content)+len(key)+len(e.name)) + entryOverhead
+	e.cost = e.size() + int64(len(key)+len(e.name)) + entryOverhead
 	if e.cost > c.maxBytes {
 		return
 	}
@@ -166,7 +138,7 @@ func (c *cache) put(key string, e *entry) {
 	s.m[key] = e
 	s.mu.Unlock()
 	if old != nil {
-		c.total.Add(-old.cost)
+		c.total.Add(-old.retire())
 	}
 }
 
@@ -177,7 +149,7 @@ func (c *cache) remove(key string, e *entry) {
 	s.mu.Lock()
 	if s.m[key] == e {
 		delete(s.m, key)
-		c.total.Add(-e.cost)
+		c.total.Add(-e.retire())
 	}
 	s.mu.Unlock()
 }
@@ -189,7 +161,7 @@ func (c *cache) purge() {
 		s.mu.Lock()
 		for k, e := range s.m {
 			delete(s.m, k)
-			c.total.Add(-e.cost)
+			c.total.Add(-e.retire())
 		}
 		s.mu.Unlock()
 	}
@@ -226,7 +198,7 @@ func (c *cache) evict() {
 				continue // second chance
 			}
 			delete(s.m, k)
-			c.total.Add(-e.cost)
+			c.total.Add(-e.retire())
 			dropped = true
 		}
 		s.mu.Unlock()
@@ -236,4 +208,19 @@ func (c *cache) evict() {
 			idle++
 		}
 	}
+}
+
+// charge adds n bytes, a compressed form made for e after it was
+// published, to the cache's total, unless e has left the cache; it
+// reports whether it did. The cache may then exceed maxBytes until
+// the next put evicts.
+func (c *cache) charge(e *entry, n int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gone {
+		return false
+	}
+	e.cost += n
+	c.total.Add(n)
+	return true
 }

@@ -279,11 +279,12 @@ func TestCacheLargeFile(t *testing.T) {
 		t.Errorf("grown file still cached")
 	}
 
-	// The streaming path hands the *os.File itself to ReadFrom (so the
-	// server can use sendfile), with Content-Length set first.
+	// The streaming path hands ReadFrom the file with its descriptor
+	// visible (so the server can use sendfile), with Content-Length
+	// set first.
 	w := &srcRecorder{discardWriter: discardWriter{header: make(wharf.Header, 0, 8)}}
 	h.ServeHTTP(w, wharftest.NewRequest("GET", "/big.txt"))
-	if w.src != "*os.File" || w.n != 100 || w.header.Get("Content-Length") != "100" {
+	if w.src != "*fileserver.fileSection" || w.n != 100 || w.header.Get("Content-Length") != "100" {
 		t.Errorf("ReadFrom got %s, %d bytes, Content-Length %q", w.src, w.n, w.header.Get("Content-Length"))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"wharf"
+	"wharf/compress"
 )
 
 // timeFormat is IMF-fixdate (RFC 9110 5.6.7), the form in which dates
@@ -136,17 +137,25 @@ func lastModified(mtime, now time.Time) string {
 }
 
 // makeETag returns the strong entity-tag of a file version:
-// "<mtime in Unix nanoseconds>-<size>", both in hex. A file that is
+// "<mtime in Unix nanoseconds>-<size>", both in hex, and for a
+// precompressed sidecar "-<coding>" after them. A file that is
 // rewritten keeps its tag only if its size and modification time (to
 // the filesystem's precision) are unchanged, which is the same
-// guarantee Last-Modified gives with finer resolution. The nanosecond
-// count wraps (deterministically) outside 1678-2262.
-func makeETag(mtime time.Time, size int64) string {
-	var buf [2 + 16 + 1 + 16]byte
+// guarantee Last-Modified gives with finer resolution. The coding
+// keeps each representation's tag its own even if a sidecar had the
+// original's size and time (caddyserver/caddy#5849: one tag for two
+// encodings makes caches mix them up). The nanosecond count wraps
+// (deterministically) outside 1678-2262.
+func makeETag(mtime time.Time, size int64, enc compress.Encoding) string {
+	var buf [2 + 16 + 1 + 16 + 10]byte
 	b := append(buf[:0], '"')
 	b = strconv.AppendUint(b, uint64(mtime.UnixNano()), 16)
 	b = append(b, '-')
 	b = strconv.AppendUint(b, uint64(size), 16)
+	if enc != compress.Identity {
+		b = append(b, '-')
+		b = append(b, enc.String()...)
+	}
 	b = append(b, '"')
 	return string(b)
 }

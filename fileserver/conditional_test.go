@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"wharf"
+	"wharf/compress"
 )
 
 func TestParseHTTPDate(t *testing.T) {
@@ -62,15 +63,20 @@ func TestMakeETag(t *testing.T) {
 	tests := []struct {
 		mtime time.Time
 		size  int64
+		enc   compress.Encoding
 		want  string
 	}{
-		{time.Unix(0, 0), 0, `"0-0"`},
-		{time.Unix(1, 2), 255, `"3b9aca02-ff"`},
-		{time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC), 5, `"17ccd493bd5b0715-5"`},
-		{time.Unix(-1, 0), 1, `"ffffffffc4653600-1"`}, // before 1970: wraps, still a valid etag
+		{time.Unix(0, 0), 0, compress.Identity, `"0-0"`},
+		{time.Unix(1, 2), 255, compress.Identity, `"3b9aca02-ff"`},
+		{time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC), 5, compress.Identity, `"17ccd493bd5b0715-5"`},
+		{time.Unix(-1, 0), 1, compress.Identity, `"ffffffffc4653600-1"`}, // before 1970: wraps, still a valid etag
+		// Sidecars: the coding keeps each representation's tag its own.
+		{time.Unix(1, 2), 255, compress.Brotli, `"3b9aca02-ff-br"`},
+		{time.Unix(1, 2), 255, compress.Gzip, `"3b9aca02-ff-gzip"`},
+		{time.Unix(1, 2), 255, compress.Zstd, `"3b9aca02-ff-zstd"`},
 	}
 	for _, tt := range tests {
-		if got := makeETag(tt.mtime, tt.size); got != tt.want {
+		if got := makeETag(tt.mtime, tt.size, tt.enc); got != tt.want {
 			t.Errorf("makeETag(%v, %d) = %s; want %s", tt.mtime, tt.size, got, tt.want)
 		}
 	}

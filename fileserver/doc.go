@@ -32,24 +32,36 @@
 // 301 to the same path with one ("/docs/"), keeping the query; the
 // Location is re-encoded from the decoded path, so it is always a
 // local path starting with a single "/", never "//host". A directory
-// path with the slash serves the directory's index.html, or 404 if it
-// has none: directory listings are not supported. "/index.html" is
-// served as itself. A file path with a final slash is a 404.
+// path with the slash serves the directory's index.html; without one
+// it is a 404, or with Config.Browse a listing of the directory
+// (HTML, or JSON for "Accept: application/json"), dotfiles left out.
+// "/index.html" is served as itself. A file path with a final slash
+// is a 404.
 //
-// Only regular files are served (symlinks to them included, where the
-// file system allows them): devices, FIFOs and sockets are 404s, and
-// they are never opened, since opening a FIFO blocks.
+// Only regular files are served (symlinks to them included, as
+// Config.Symlinks allows): devices, FIFOs and sockets are 404s, and
+// they are never opened, since opening a FIFO blocks. NewDir follows
+// only symbolic links that stay inside the directory by default
+// (SymlinksInside); SymlinksFollow follows them wherever they point,
+// as nginx does, and SymlinksNever refuses every path through one.
+// A refused link is logged once per name at Warn, with the reason.
+//
+// With Config.SPA, a GET or HEAD that would be a 404, from a client
+// whose Accept names text/html (a browser navigating), is answered
+// with the root's index.html instead, so that a single-page
+// application's routes load it; a missing script or image (no
+// text/html in Accept) is still a 404.
 //
 // # Responses
 //
 // A file is served with Content-Type from its extension (a built-in
 // table of web types first, then mime.TypeByExtension, then
-// application/octet-stream), "X-Content-Type-Options: nosniff" and
-// Content-Length. A small file is served from memory (see "The
-// cache"); a larger one is handed, as the *os.File itself when the
-// file system gives one, to the ResponseWriter's ReadFrom, so that
-// the server can send it with sendfile(2). A HEAD answer has the same
-// header and no body.
+// application/octet-stream), "X-Content-Type-Options: nosniff",
+// "Accept-Ranges: bytes", Content-Length and Config.CacheControl. A
+// small file is served from memory (see "The cache"); a larger one is
+// handed, with its descriptor visible, to the ResponseWriter's
+// ReadFrom, so that the server can send it with sendfile(2). A HEAD
+// answer has the same header and no body.
 //
 // When the file system reports a modification time, the answer also
 // carries Last-Modified (IMF-fixdate, second precision) and a strong
@@ -57,13 +69,58 @@
 // If-Match and If-Unmodified-Since (412), If-None-Match (weak
 // comparison) and If-Modified-Since (304; ignored when If-None-Match
 // is present) are evaluated in the order of RFC 9110 13.2.2. A 304
-// carries ETag and Last-Modified, and no Content-Type or
-// Content-Length. An embed.FS records no modification times, so its
-// files are served without validators and are never answered 304.
+// carries ETag, Last-Modified, Vary and Cache-Control, and no
+// Content-Type or Content-Length. An embed.FS records no modification
+// times, so its files are served without validators and are never
+// answered 304.
+//
+// # Ranges
+//
+// A GET with one Range field (RFC 9110 14) whose If-Range, if any,
+// matches (a strong ETag, or exactly the Last-Modified date) is
+// answered 206: one range with Content-Range and the bytes (from a
+// file, with sendfile(2) from the range's offset), several as
+// multipart/byteranges. None satisfiable: 416 with "Content-Range:
+// bytes */LENGTH". A malformed Range, a unit other than bytes, and a
+// Range not worth honouring (too many ranges after overlapping and
+// nearby ones are merged, or ranges that add up to the whole file)
+// are ignored: 200 with the whole file, so an answer is never larger
+// than the file plus the multipart framing. HEAD answers as GET would,
+// without the body.
+//
+// # Encodings
+//
+// With Config.Precompressed, the files NAME.br, NAME.zst and NAME.gz
+// beside NAME are NAME's precompressed forms, served as they are,
+// with NAME's Content-Type and a Content-Encoding, to clients whose
+// Accept-Encoding allows them (see compress.Negotiate: q-values, "*",
+// refusals; br, then zstd, then gzip on a tie). Each is a
+// representation of its own: its own strong ETag (the coding is part
+// of it) and Last-Modified, and preconditions and Range apply to its
+// bytes. A sidecar older than its original is stale and ignored (a
+// Debug log line says so); a corrupt one is served as it is (its
+// maker's business). A sidecar without its original (Debian ships
+// some pages only as page.html.gz) is served at the original's path
+// to clients that accept its coding; others get 406.
+//
+// With Config.Compress, a file whose type is compressible
+// (compress.Compressible: text, JavaScript, JSON, XML, SVG, wasm...)
+// and at least the minimum size is compressed on the fly for clients
+// that accept it and for which no sidecar exists. A cached file's
+// compressed forms are made once, on first demand, and cached with
+// it, so a compressed hit costs what an identity hit costs; a larger
+// file streams through the compressor, chunked. An on-the-fly form
+// has a weak ETag derived from the original's; a request with a Range
+// gets ranges of the identity form. Every answer for a path that has
+// encoded forms, the identity one included, carries "Vary:
+// Accept-Encoding". Images, video, archives and other encoded types
+// are never compressed.
 //
 // A missing file, and one that exists but may not be opened
-// (permissions, a symlink out of the root, a symlink loop), is a 404
-// with Config.NotFoundPage. A file system error that means the server
+// (permissions, a symlink the policy refuses, a symlink loop), is a
+// 404 with the page of Config.NotFoundFile (read and cached like any
+// file, so an edit to it is served like any edit) or
+// Config.NotFoundPage. A file system error that means the server
 // is in trouble (out of file descriptors, an I/O error, a closed
 // Handler) is a 500 with a fixed body, and is logged. No response
 // body, and no header but a re-encoded Location, contains request
@@ -93,10 +150,11 @@
 //     file that became unreadable, a symlink now pointing out of the
 //     root, or a FIFO in its place is dropped) and compares the
 //     modification time, size, mode and, where the OS reports them,
-//     device and inode. If they are unchanged the entry is trusted
-//     for another CacheValidity; if they changed the file is re-read;
-//     if it is gone or may not be served, the entry is dropped and
-//     the request is answered as uncached (404, 301, 500...).
+//     device and inode, and does the same for the sidecars. If
+//     nothing changed (and no sidecar appeared or went) the entry is
+//     trusted for another CacheValidity; otherwise it is dropped and
+//     the request is answered as uncached, which reads the new
+//     version (or answers 404, 301, 500...).
 //     Requests that arrive while one validates are served the
 //     current entry: one check per entry per window, no stampede.
 //   - So a change to a file is served at most CacheValidity (plus
@@ -113,11 +171,4 @@
 //     seen; such an edit also keeps the ETag, so clients would not
 //     see it either.
 //   - Close (NewDir) empties the cache; requests then answer 500.
-//
-// # Not yet supported
-//
-// Range requests: the whole file is always sent (200), and
-// Accept-Ranges is not advertised, so clients do not ask. Also not
-// supported: directory listings, precompressed (.gz, .br) variants and
-// Cache-Control policies.
 package fileserver

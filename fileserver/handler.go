@@ -3,18 +3,20 @@ package fileserver
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"wharf"
+	"wharf/compress"
 )
 
 // Config configures a Handler. Its zero value is valid: the built-in
@@ -55,20 +57,83 @@ type Config struct {
 	// a file is served at most CacheValidity after it is made. 0 means
 	// 1 second; a negative value re-validates on every request.
 	CacheValidity time.Duration
+
+	// NotFoundFile names a file in the served tree ("404.html") whose
+	// content is the body of 404 answers, read like any other file
+	// (so an edit is picked up as any file's is). It takes precedence
+	// over NotFoundPage while it exists; "" means none.
+	NotFoundFile string
+
+	// Precompressed serves the sidecar files "NAME.br", "NAME.zst"
+	// and "NAME.gz" beside NAME, as they are, to clients whose
+	// Accept-Encoding allows them (see the package documentation).
+	Precompressed bool
+
+	// Compress compresses compressible answers (text, JavaScript,
+	// JSON, SVG, wasm...) on the fly for clients that accept it, with
+	// the encodings of package wharf/compress. A cached file's
+	// compressed forms are cached with it. nil means no compression.
+	Compress *compress.Config
+
+	// Browse answers a directory without an index.html with a listing
+	// of its entries (HTML, or JSON for "Accept: application/json")
+	// instead of 404.
+	Browse bool
+
+	// SPA makes a GET or HEAD for a path that names no file, from a
+	// client that accepts text/html, answer /index.html with 200 (the
+	// fallback single-page applications need). Requests for missing
+	// assets (that do not accept text/html) still get 404.
+	SPA bool
+
+	// Symlinks says which symbolic links NewDir follows; the zero
+	// value, SymlinksInside, follows only links that stay inside the
+	// directory. New leaves symlinks to its fs.FS.
+	Symlinks SymlinkPolicy
+
+	// CacheControl, when not "", is the Cache-Control field of every
+	// file answer (200, 206, 304).
+	CacheControl string
 }
+
+// A SymlinkPolicy says which symbolic links a NewDir Handler follows.
+// Request paths can never climb out of the directory, whatever the
+// policy.
+type SymlinkPolicy int
+
+const (
+	// SymlinksInside follows links that resolve inside the served
+	// directory and refuses (404) those that leave it.
+	SymlinksInside SymlinkPolicy = iota
+	// SymlinksFollow follows links wherever they point, as nginx
+	// does by default.
+	SymlinksFollow
+	// SymlinksNever refuses (404) every path that goes through a
+	// symbolic link.
+	SymlinksNever
+)
 
 // Handler serves the files of a file system. Create it with New or
 // NewDir. It is safe for concurrent use; its configuration is fixed at
 // creation.
 type Handler struct {
-	fsys     fs.FS
-	root     *os.Root // set by NewDir; closed by Close
-	notFound []byte   // the 404 body
-	notLen   string   // len(notFound), formatted
-	allowDot bool
-	log      *slog.Logger
-	now      func() time.Time // the clock, for dates; replaced in tests
-	cache    *cache           // nil when disabled
+	fsys          fs.FS
+	root          *os.Root // set by NewDir; closed by Close
+	notFound      []byte   // the built-in or configured 404 body
+	notLen        string   // len(notFound), formatted
+	notFoundFile  string   // Config.NotFoundFile as a request path ("/404.html"), or ""
+	allowDot      bool
+	precompressed bool
+	comp          *compress.Config // nil: no on-the-fly compression
+	flyEnc        compress.Set     // encodings made on the fly
+	minCompress   int64            // smallest body compressed on the fly
+	browse        bool
+	spa           bool
+	cacheControl  string
+	log           *slog.Logger
+	now           func() time.Time // the clock, for dates; replaced in tests
+	cache         *cache           // nil when disabled
+	links         linkWarnings     // refused symlinks already logged
 
 	closed    atomic.Bool // Close was called on a NewDir Handler: serve nothing from the cache
 	closeOnce sync.Once
@@ -100,17 +165,38 @@ const (
 // directory, so serve a directory with NewDir instead.
 func New(fsys fs.FS, cfg Config) *Handler {
 	h := &Handler{
-		fsys:     fsys,
-		notFound: []byte(defaultNotFoundPage),
-		allowDot: cfg.AllowDotfiles,
-		log:      cfg.Logger,
-		now:      time.Now,
-		cache:    newCache(cfg),
+		fsys:          fsys,
+		notFound:      []byte(defaultNotFoundPage),
+		allowDot:      cfg.AllowDotfiles,
+		precompressed: cfg.Precompressed,
+		browse:        cfg.Browse,
+		spa:           cfg.SPA,
+		cacheControl:  cfg.CacheControl,
+		log:           cfg.Logger,
+		now:           time.Now,
+		cache:         newCache(cfg),
 	}
 	if cfg.NotFoundPage != nil {
 		h.notFound = append([]byte(nil), cfg.NotFoundPage...)
 	}
+	if cfg.NotFoundFile != "" {
+		h.notFoundFile = "/" + strings.TrimPrefix(cfg.NotFoundFile, "/")
+	}
 	h.notLen = strconv.Itoa(len(h.notFound))
+	if cfg.Compress != nil {
+		c := *cfg.Compress
+		h.comp = &c
+		h.flyEnc = c.Encodings & compress.All
+		if h.flyEnc == 0 {
+			h.flyEnc = compress.All
+		}
+		switch {
+		case c.MinSize == 0:
+			h.minCompress = compress.DefaultMinSize
+		case c.MinSize > 0:
+			h.minCompress = int64(c.MinSize)
+		}
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -137,7 +223,26 @@ func NewDir(dir string, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fileserver: %w", err)
 	}
-	h := New(root.FS(), cfg)
+	var fsys fs.FS
+	switch cfg.Symlinks {
+	case SymlinksInside:
+		fsys = root.FS()
+	case SymlinksFollow:
+		// Request paths are checked before the file system sees them
+		// (no "..", no escapes), so only links can lead out.
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			root.Close()
+			return nil, fmt.Errorf("fileserver: %w", err)
+		}
+		fsys = os.DirFS(abs)
+	case SymlinksNever:
+		fsys = noLinksFS{root}
+	default:
+		root.Close()
+		return nil, fmt.Errorf("fileserver: unknown SymlinkPolicy %d", cfg.Symlinks)
+	}
+	h := New(fsys, cfg)
 	h.root = root
 	return h, nil
 }
@@ -190,68 +295,48 @@ func (h *Handler) ServeHTTP(w wharf.ResponseWriter, r *wharf.Request) {
 		h.fixed(w, r, status, badRequestBody)
 		return
 	}
-	// The cache is consulted only for a path resolvePath accepted,
-	// and holds only what the uncached path below opened and read:
-	// it never serves what the uncached path would refuse.
-	if c := h.cache; c != nil && !h.closed.Load() {
-		if e := c.get(t.path); e != nil {
-			if e = h.fresh(t.path, e); e != nil {
-				h.serveEntry(w, r, e)
-				return
-			}
-		}
+	if !h.serveCached(w, r, t.path) {
+		h.serveUncached(w, r, t)
 	}
-	h.serveUncached(w, r, t)
 }
 
-// fresh returns e if it may be served: it was validated less than
-// CacheValidity ago, or another request is validating it right now
-// (so a validity window costs one check, never a stampede).
-// Otherwise this request validates it: it returns e again if the file
-// is unchanged, a new entry if it changed and was re-read, or nil
-// (the entry dropped) if it can no longer be served from the cache,
-// and the uncached path then gives the answer.
-func (h *Handler) fresh(key string, e *entry) *entry {
+// serveCached answers from the cache entry for key, if there is one
+// that may still be served, and reports whether it did. The cache is
+// consulted only for a path resolvePath accepted, and holds only what
+// the uncached path opened and read: it never serves what the
+// uncached path would refuse.
+func (h *Handler) serveCached(w wharf.ResponseWriter, r *wharf.Request, key string) bool {
 	c := h.cache
-	now := c.clock()
-	if now < e.checkAt.Load() || !e.checking.CompareAndSwap(false, true) {
-		return e
+	if c == nil || h.closed.Load() {
+		return false
 	}
-	defer e.checking.Store(false)
-	// Open the file as the uncached path does, so a file that may no
-	// longer be opened (permissions, a symlink now pointing out of the
-	// root, a FIFO in its place) is dropped.
-	f, fi, err := h.openRegular(e.name, nil)
-	if err != nil {
-		c.remove(key, e)
-		return nil
+	e := c.get(key)
+	if e == nil {
+		return false
 	}
-	defer f.Close()
-	if !e.racy && e.sameVersion(fi) {
-		e.checkAt.Store(c.clock() + c.validity)
-		return e
+	if e = h.fresh(key, e); e == nil {
+		return false
 	}
-	if fi.Size() > c.maxFile {
-		c.remove(key, e)
-		return nil
-	}
-	ne, err := h.readEntry(e.name, f, fi)
-	if err != nil || !ne.cacheable {
-		c.remove(key, e)
-		return nil
-	}
-	c.put(key, ne)
-	return ne
+	h.serveEntry(w, r, e)
+	return true
 }
 
 // serveUncached answers from the file system, and fills the cache
-// with a small regular file.
+// with a small file.
 func (h *Handler) serveUncached(w wharf.ResponseWriter, r *wharf.Request, t target) {
 	// Stat before Open: opening a FIFO or a device could block the
 	// worker or have side effects, and only regular files are served.
 	fi, err := fs.Stat(h.fsys, t.name)
 	if err != nil {
-		h.fail(w, r, err)
+		// A precompressed sidecar may stand without its original
+		// (Debian ships some pages only as page.html.gz).
+		if classify(err) == errMissing && !t.dir {
+			if sides, ok := h.sidecars(t.name, nil); ok {
+				h.serveResource(w, r, t.path, t.name, nil, nil, sides)
+				return
+			}
+		}
+		h.fail(w, r, t.name, err)
 		return
 	}
 	name := t.name
@@ -275,23 +360,16 @@ func (h *Handler) serveUncached(w wharf.ResponseWriter, r *wharf.Request, t targ
 		return
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		if name != t.name && h.browse && errors.Is(err, fs.ErrNotExist) {
+			h.serveListing(w, r, t)
+			return
+		}
+		h.fail(w, r, name, err)
 		return
 	}
 	defer f.Close()
-	if c := h.cache; c != nil && fi.Size() <= c.maxFile {
-		e, err := h.readEntry(name, f, fi)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if e.cacheable && !h.closed.Load() {
-			c.put(t.path, e)
-		}
-		h.serveEntry(w, r, e)
-		return
-	}
-	h.serveFile(w, r, f, name, fi)
+	sides, _ := h.sidecars(name, fi)
+	h.serveResource(w, r, t.path, name, f, fi, sides)
 }
 
 // errNotRegular is openRegular's answer for a directory, device, FIFO
@@ -329,167 +407,6 @@ func (h *Handler) openRegular(name string, fi fs.FileInfo) (fs.File, fs.FileInfo
 	return f, fi, nil
 }
 
-// readEntry reads the open regular file f, which fi describes, into
-// an entry. The entry is cacheable if the file did not change while
-// it was read (same size, and the same FileInfo after the read);
-// otherwise it holds the bytes read and no validators, to be served
-// once: a client must not keep an ETag for a torn read.
-func (h *Handler) readEntry(name string, f fs.File, fi fs.FileInfo) (*entry, error) {
-	now := h.now()
-	buf := make([]byte, fi.Size())
-	n, err := io.ReadFull(f, buf)
-	consistent := err == nil
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		err = nil // the file shrank
-	}
-	if err != nil {
-		return nil, err
-	}
-	if consistent {
-		var one [1]byte
-		m, _ := f.Read(one[:])
-		fi2, err := f.Stat()
-		consistent = m == 0 && err == nil && sameFileInfo(fi, fi2)
-	}
-	e := &entry{
-		name:      name,
-		content:   buf[:n],
-		ctype:     contentType(name),
-		clen:      strconv.Itoa(n),
-		mtime:     fi.ModTime(),
-		size:      fi.Size(),
-		mode:      uint32(fi.Mode()),
-		cacheable: consistent,
-	}
-	e.dev, e.ino = fileID(fi)
-	if consistent && !e.mtime.IsZero() {
-		e.etag = makeETag(e.mtime, e.size)
-		e.lastMod = lastModified(e.mtime, now)
-		// A future time is racy too: Last-Modified says now instead.
-		e.racy = now.Sub(e.mtime) < racyWindow
-	}
-	if !consistent {
-		e.mtime = time.Time{} // no date preconditions either
-	}
-	if c := h.cache; c != nil {
-		e.checkAt.Store(c.clock() + c.validity)
-	}
-	return e, nil
-}
-
-// sameVersion reports whether fi describes the file version e holds.
-func (e *entry) sameVersion(fi fs.FileInfo) bool {
-	dev, ino := fileID(fi)
-	return fi.Size() == e.size && fi.ModTime().Equal(e.mtime) &&
-		uint32(fi.Mode()) == e.mode && dev == e.dev && ino == e.ino
-}
-
-// sameFileInfo reports whether a and b describe the same file version.
-func sameFileInfo(a, b fs.FileInfo) bool {
-	ad, ai := fileID(a)
-	bd, bi := fileID(b)
-	return a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) &&
-		a.Mode() == b.Mode() && ad == bd && ai == bi
-}
-
-// serveEntry answers with the file e holds, or with 304 or 412 when
-// the request's preconditions say so. Every header value is
-// precomputed in e and the request's fields are compared in place, so
-// it allocates nothing (unless an If-Modified-Since in an obsolete
-// date form must be parsed).
-func (h *Handler) serveEntry(w wharf.ResponseWriter, r *wharf.Request, e *entry) {
-	hdr := w.Header()
-	switch checkConditions(r.Header, e.etag, e.mtime, h.now) {
-	case condNotModified:
-		if e.etag != "" {
-			hdr.Set("ETag", e.etag)
-			hdr.Set("Last-Modified", e.lastMod)
-		}
-		w.WriteHeader(304)
-		return
-	case condFailed:
-		hdr.Set("Content-Length", "0")
-		w.WriteHeader(412)
-		return
-	}
-	hdr.Set("Content-Type", e.ctype)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Content-Length", e.clen)
-	if e.etag != "" {
-		hdr.Set("ETag", e.etag)
-		hdr.Set("Last-Modified", e.lastMod)
-	}
-	w.WriteHeader(200)
-	if r.Method == "HEAD" || len(e.content) == 0 {
-		return
-	}
-	if _, err := w.Write(e.content); err != nil {
-		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending file failed",
-			slog.String("path", r.Path), slog.Any("err", err))
-	}
-}
-
-// serveFile answers with the open regular file f, or with 304 or 412
-// when the request's preconditions say so. It streams f: it is for
-// files the cache does not hold.
-func (h *Handler) serveFile(w wharf.ResponseWriter, r *wharf.Request, f fs.File, name string, fi fs.FileInfo) {
-	hdr := w.Header()
-	now := h.now()
-	mtime := fi.ModTime()
-	var etag string
-	if !mtime.IsZero() {
-		etag = makeETag(mtime, fi.Size())
-	}
-	switch checkConditions(r.Header, etag, mtime, h.now) {
-	case condNotModified:
-		// RFC 9110 15.4.5: the validators, no Content-Type or
-		// Content-Length (which would describe the 200's body).
-		if etag != "" {
-			hdr.Set("ETag", etag)
-			hdr.Set("Last-Modified", lastModified(mtime, now))
-		}
-		w.WriteHeader(304)
-		return
-	case condFailed:
-		hdr.Set("Content-Length", "0")
-		w.WriteHeader(412)
-		return
-	}
-	hdr.Set("Content-Type", contentType(name))
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	// Content-Length before the body: the server then frames the body
-	// by length and sends the file with sendfile(2).
-	hdr.Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
-	if etag != "" {
-		hdr.Set("ETag", etag)
-		hdr.Set("Last-Modified", lastModified(mtime, now))
-	}
-	w.WriteHeader(200)
-	if r.Method == "HEAD" {
-		return
-	}
-	// Hand the *os.File itself to the ResponseWriter's ReadFrom, which
-	// can then send it with sendfile(2). io.Copy would not: it prefers
-	// the source's WriterTo, and os.File.WriteTo falls back to
-	// io.Copy with the file wrapped in a type that hides it.
-	var src io.Reader = f
-	if of, ok := f.(*os.File); ok {
-		src = of
-	}
-	var err error
-	if rf, ok := w.(io.ReaderFrom); ok {
-		_, err = rf.ReadFrom(src)
-	} else {
-		_, err = io.Copy(w, src)
-	}
-	if err != nil {
-		// Most often the client went away. The status is sent; the
-		// server closes a connection whose body came up short.
-		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending file failed",
-			slog.String("path", r.Path), slog.Any("err", err))
-	}
-}
-
 // redirectToDir answers 301 from "/dir" to "/dir/", keeping the query.
 // The Location is built from the decoded, validated name, re-encoded,
 // never copied from the request.
@@ -511,15 +428,14 @@ func (h *Handler) redirectToDir(w wharf.ResponseWriter, r *wharf.Request, name s
 	w.WriteHeader(301)
 }
 
-// fail answers for an error from the file system: 404 when the file is
+// fail answers for an error from the file system about name: 404 when the file is
 // missing or may not be served, 500 when the server is in trouble.
-func (h *Handler) fail(w wharf.ResponseWriter, r *wharf.Request, err error) {
+func (h *Handler) fail(w wharf.ResponseWriter, r *wharf.Request, name string, err error) {
 	switch classify(err) {
 	case errMissing:
 		h.notFoundAnswer(w, r)
 	case errRefused:
-		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: file cannot be served",
-			slog.String("path", r.Path), slog.Any("err", err))
+		h.refused(r, name, err)
 		h.notFoundAnswer(w, r)
 	default:
 		h.log.LogAttrs(r.Context(), slog.LevelError, "fileserver: file system error",
@@ -560,18 +476,6 @@ func classify(err error) errClass {
 		return errServer
 	}
 	return errRefused
-}
-
-// notFoundAnswer answers 404 with the configured page.
-func (h *Handler) notFoundAnswer(w wharf.ResponseWriter, r *wharf.Request) {
-	hdr := w.Header()
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Content-Length", h.notLen)
-	w.WriteHeader(404)
-	if r.Method != "HEAD" {
-		w.Write(h.notFound)
-	}
 }
 
 // fixed answers status with a fixed plain-text body.

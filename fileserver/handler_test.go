@@ -90,7 +90,7 @@ func ok(ctype, body string, mtime time.Time) want {
 		"Content-Type":           ctype,
 		"Content-Length":         fmt.Sprint(len(body)),
 		"X-Content-Type-Options": "nosniff",
-		"Accept-Ranges":          absent,
+		"Accept-Ranges":          "bytes",
 		"ETag":                   absent,
 		"Last-Modified":          absent,
 	}, body: body}
@@ -421,8 +421,9 @@ func TestFileSystemErrors(t *testing.T) {
 		{syscall.ENAMETOOLONG, notFound, -100},
 		{fs.ErrPermission, notFound, slog.LevelDebug},
 		{syscall.EACCES, notFound, slog.LevelDebug},
-		{syscall.ELOOP, notFound, slog.LevelDebug},
-		{errors.New("path escapes from parent"), notFound, slog.LevelDebug},
+		// Refused symbolic links: a warning, once per name, with why.
+		{syscall.ELOOP, notFound, slog.LevelWarn},
+		{errors.New("path escapes from parent"), notFound, slog.LevelWarn},
 		{syscall.EMFILE, internal, slog.LevelError},
 		{syscall.EIO, internal, slog.LevelError},
 		{fs.ErrClosed, internal, slog.LevelError},

@@ -1,0 +1,198 @@
+package fileserver
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strconv"
+	"syscall"
+
+	"wharf"
+	"wharf/compress"
+)
+
+// respond answers a GET or HEAD request r with the representation m
+// describes, whose bytes are content (a cached representation) or the
+// open file f (nil content). It evaluates the preconditions (RFC 9110
+// 13.2.2) and then Range (RFC 9110 14): 304, 412, 416, 206 (one range,
+// or multipart/byteranges for several) or 200.
+//
+// For a cached representation without a Range it allocates nothing.
+func (h *Handler) respond(w wharf.ResponseWriter, r *wharf.Request, m *meta, content []byte, f fs.File) {
+	hdr := w.Header()
+	if m.vary {
+		hdr.Add("Vary", "Accept-Encoding")
+	}
+	switch checkConditions(r.Header, m.etag, m.mtime, h.now) {
+	case condNotModified:
+		// RFC 9110 15.4.5: the validators and the caching fields, no
+		// Content-Type or Content-Length (which would describe the
+		// 200's body).
+		h.validators(hdr, m)
+		w.WriteHeader(304)
+		return
+	case condFailed:
+		hdr.Set("Content-Length", "0")
+		w.WriteHeader(412)
+		return
+	}
+	hdr.Set("Content-Type", m.ctype)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Accept-Ranges", "bytes")
+	if m.enc != compress.Identity {
+		hdr.Set("Content-Encoding", m.enc.String())
+	}
+	h.validators(hdr, m)
+
+	if i := r.Header.Next("Range", 0); i >= 0 && r.Header.Next("Range", i+1) < 0 &&
+		ifRangeAllows(r.Header, m.etag, m.mtime, h.now) {
+		var buf [1]byteRange
+		ranges, verdict := parseRange(buf[:0], r.Header[i].Value, m.size)
+		switch verdict {
+		case rangeUnsatisfiable:
+			hdr.Del("Content-Type")
+			hdr.Set("Content-Range", "bytes */"+m.clen)
+			hdr.Set("Content-Length", "0")
+			w.WriteHeader(416)
+			return
+		case rangeOK:
+			if src := readerAt(content, f); src != nil {
+				h.sendRanges(w, r, m, ranges, src, f)
+				return
+			}
+			// A file system whose files cannot be read at an offset:
+			// the whole representation (RFC 9110 14.2 lets a server
+			// ignore Range).
+		}
+	}
+
+	hdr.Set("Content-Length", m.clen)
+	w.WriteHeader(200)
+	if r.Method == "HEAD" || m.size == 0 {
+		return
+	}
+	var err error
+	if content != nil {
+		_, err = w.Write(content)
+	} else {
+		err = sendFile(w, f, m.size)
+	}
+	if err != nil {
+		// Most often the client went away. The status is sent; the
+		// server closes a connection whose body came up short.
+		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending file failed",
+			slog.String("path", r.Path), slog.Any("err", err))
+	}
+}
+
+// validators sets the fields a 200, 206 and 304 share: ETag,
+// Last-Modified and Cache-Control.
+func (h *Handler) validators(hdr *wharf.Header, m *meta) {
+	if m.etag != "" {
+		hdr.Set("ETag", m.etag)
+		hdr.Set("Last-Modified", m.lastMod)
+	}
+	if h.cacheControl != "" {
+		hdr.Set("Cache-Control", h.cacheControl)
+	}
+}
+
+// sendRanges answers 206 with the satisfiable ranges of the
+// representation m describes, reading its bytes from src: one range
+// as the body itself (sent with sendfile(2) from a file), several as
+// multipart/byteranges (RFC 9110 14.6).
+func (h *Handler) sendRanges(w wharf.ResponseWriter, r *wharf.Request, m *meta, ranges []byteRange, src io.ReaderAt, f fs.File) {
+	hdr := w.Header()
+	var err error
+	if len(ranges) == 1 {
+		br := ranges[0]
+		hdr.Set("Content-Range", br.contentRange(m.size))
+		hdr.Set("Content-Length", strconv.FormatInt(br.length, 10))
+		w.WriteHeader(206)
+		if r.Method == "HEAD" {
+			return
+		}
+		if s, ok := f.(io.Seeker); ok && f != nil {
+			// From the range's offset, the server's sendfile path
+			// sends the file as it would the whole of it.
+			if _, err = s.Seek(br.start, io.SeekStart); err == nil {
+				err = sendFile(w, f, br.length)
+			}
+		} else {
+			_, err = io.Copy(w, io.NewSectionReader(src, br.start, br.length))
+		}
+	} else {
+		boundary := multipartBoundary()
+		hdr.Set("Content-Type", "multipart/byteranges; boundary="+boundary)
+		hdr.Set("Content-Length", strconv.FormatInt(multipartSize(ranges, m.ctype, m.size, boundary), 10))
+		w.WriteHeader(206)
+		if r.Method == "HEAD" {
+			return
+		}
+		err = writeMultipart(w, ranges, m.ctype, m.size, boundary, src)
+	}
+	if err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending ranges failed",
+			slog.String("path", r.Path), slog.Any("err", err))
+	}
+}
+
+// readerAt returns the representation's bytes as an io.ReaderAt, or
+// nil if the file cannot be read at an offset.
+func readerAt(content []byte, f fs.File) io.ReaderAt {
+	if content != nil {
+		return bytes.NewReader(content)
+	}
+	if ra, ok := f.(io.ReaderAt); ok {
+		return ra
+	}
+	return nil
+}
+
+// sendFile copies n bytes of f, from its current offset, to w. It
+// hands the file to the ResponseWriter's ReadFrom in a form that still
+// shows the *os.File's SyscallConn and Stat, so that the server can
+// send it with sendfile(2) (io.Copy would not: it prefers the source's
+// WriterTo, and os.File.WriteTo falls back to io.Copy with the file
+// wrapped in a type that hides it), and that reads no more than n
+// bytes for any other writer. The answer's Content-Length must be
+// set: the server then frames the body by length.
+func sendFile(w wharf.ResponseWriter, f fs.File, n int64) error {
+	var src io.Reader = io.LimitReader(f, n)
+	if of, ok := f.(*os.File); ok {
+		src = &fileSection{f: of, n: n}
+	}
+	var err error
+	if rf, ok := w.(io.ReaderFrom); ok {
+		_, err = rf.ReadFrom(src)
+	} else {
+		_, err = io.Copy(w, src)
+	}
+	return err
+}
+
+// A fileSection reads at most n bytes of f from its offset, and shows
+// f's descriptor (SyscallConn, Stat) to a writer that sends files
+// itself; such a writer sends no more than the Content-Length it was
+// given.
+type fileSection struct {
+	f *os.File
+	n int64
+}
+
+func (s *fileSection) Read(p []byte) (int, error) {
+	if s.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.n {
+		p = p[:s.n]
+	}
+	n, err := s.f.Read(p)
+	s.n -= int64(n)
+	return n, err
+}
+
+func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
+func (s *fileSection) Stat() (os.FileInfo, error)            { return s.f.Stat() }
