@@ -180,6 +180,9 @@ func TestWriterFlush(t *testing.T) {
 // A pooled Writer costs no allocation in steady state (zstd's Close
 // allocates its 4-byte checksum).
 func TestWriterAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	src := text(32 << 10)
 	for _, e := range append([]Encoding{Identity}, codings...) {
 		limit := 0.0

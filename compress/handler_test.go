@@ -355,6 +355,9 @@ func (d *discard) reset()                              { d.h, d.code, d.n = d.h[
 // Answers that are not compressed cost no allocation through a
 // RequestReleaser.
 func TestHandlerAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	small := text(500)
 	for _, tc := range []struct {
 		name string
@@ -392,6 +395,9 @@ func TestHandlerAllocs(t *testing.T) {
 // A compressed answer through a RequestReleaser allocates at most a
 // couple of small objects in steady state.
 func TestHandlerCompressAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	for _, e := range codings {
 		h := Handler(releaser{writePage(page, "Content-Type", "text/html")}, Config{})
 		r := wharftest.NewRequest("GET", "/")

@@ -99,7 +99,11 @@ func (cw *responseWriter) decide() {
 	case declared >= 0 || h.minSize == 0:
 		cw.compress()
 	default:
-		cw.state = stateHold // the head waits for MinSize bytes
+		// The head waits for MinSize bytes. (Header changes next
+		// makes meanwhile are sent with it, where the server would
+		// ignore them: harmless, and copying the header to avoid it
+		// would cost an allocation.)
+		cw.state = stateHold
 	}
 }
 
