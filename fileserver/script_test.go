@@ -57,8 +57,8 @@ package fileserver
 //	...
 //	> If-None-Match: $etag
 //
-// Request lines and body rules may use variables too, but only set
-// ones. Predefined: $lastmod is the Last-Modified of every site file
+// "$_" matches any text and sets nothing ("boundary=$_"). Request
+// lines and body rules may use variables too, but only set ones. Predefined: $lastmod is the Last-Modified of every site file
 // ("Mon, 06 May 2024 07:08:09 GMT": the test sets every mtime to it),
 // $before and $after the same date one second earlier and later.
 //
@@ -742,6 +742,10 @@ func pattern(s string, vars map[string]string) (*regexp.Regexp, []string, error)
 			return nil, nil, fmt.Errorf("a lone $ in %q", s)
 		}
 		s = s[len(name):]
+		if name == "_" {
+			b.WriteString(".*?") // matches anything, captures nothing
+			continue
+		}
 		if v, ok := vars[name]; ok {
 			b.WriteString(regexp.QuoteMeta(v))
 			continue
