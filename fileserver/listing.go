@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"wharf"
+	"wharf/compress"
 )
 
 // Bounds on a directory listing, so that a huge directory costs
@@ -124,15 +125,45 @@ func (h *Handler) serveListing(w wharf.ResponseWriter, r *wharf.Request, t targe
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("Vary", "Accept")
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	body := buf.Bytes()
+	if h.comp != nil {
+		hdr.Add("Vary", "Accept-Encoding")
+		body = h.compressListing(hdr, r, body)
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(200)
 	if r.Method == "HEAD" {
 		return
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if _, err := w.Write(body); err != nil {
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending a listing failed",
 			slog.String("path", r.Path), slog.Any("err", err))
 	}
+}
+
+// compressListing returns the listing body compressed in the coding
+// the client prefers, with Content-Encoding set, or body as it is when
+// it is small or the client takes no offered coding. A listing is made
+// per request, so it is compressed at the streaming level.
+func (h *Handler) compressListing(hdr *wharf.Header, r *wharf.Request, body []byte) []byte {
+	if int64(len(body)) < h.minCompress {
+		return body
+	}
+	enc, _ := compress.Negotiate(r.Header, h.flyEnc)
+	if enc == compress.Identity {
+		return body
+	}
+	var out bytes.Buffer
+	zw := h.comp.NewWriter(&out, enc)
+	_, err := zw.Write(body)
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return body
+	}
+	hdr.Set("Content-Encoding", enc.String())
+	return out.Bytes()
 }
 
 // listingFailed answers for an error reading a directory to list, as

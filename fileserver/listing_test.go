@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"wharf"
+	"wharf/compress"
 	"wharf/wharftest"
 )
 
@@ -640,5 +641,25 @@ func TestListingServeHTTP(t *testing.T) {
 	code, _, _ := serveReq(New(fsys, Config{}), wharftest.NewRequest("GET", "/dir/")).Result()
 	if code != 404 {
 		t.Errorf("without Browse: GET /dir/: %d; want 404", code)
+	}
+}
+
+// TestListingCompressed: with Compress, a listing is compressed for
+// clients that accept it, and says it varies on both fields.
+func TestListingCompressed(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for i := range 50 {
+		fsys[fmt.Sprintf("dir/file-%03d.txt", i)] = &fstest.MapFile{Data: []byte("x"), ModTime: t0}
+	}
+	h := New(fsys, Config{Browse: true, Compress: &compress.Config{}})
+	code, got, body := serve(h, request{"GET", "/dir/", hdr("Accept-Encoding", "gzip")}).Result()
+	if code != 200 || got.Get("Content-Encoding") != "gzip" || got.Values("Vary")[1] != "Accept-Encoding" {
+		t.Fatalf("%d %v", code, got)
+	}
+	if page := decode(t, "gzip", body); !strings.Contains(page, "file-049.txt") {
+		t.Errorf("decoded listing lacks the last file")
+	}
+	if _, got, _ := serve(h, request{"GET", "/dir/", nil}).Result(); got.Has("Content-Encoding") {
+		t.Errorf("compressed without Accept-Encoding")
 	}
 }
