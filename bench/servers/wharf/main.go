@@ -1,6 +1,10 @@
 // Command wharf is the wharf server of the benchmark: wharf.Server with
 // fileserver.NewDir over -dir, plus /plaintext (and /sleep with -sleep).
-// Logs are off (a nil Logger discards).
+// Logs are off (a nil Logger discards). -compress turns on the file
+// server's on-the-fly compression (fileserver.Config.Compress, with
+// compress.Config's defaults) and -precompressed its sidecar files
+// (NAME.gz, NAME.br beside NAME); both change only the answers to
+// requests that carry Accept-Encoding.
 package main
 
 import (
@@ -11,18 +15,26 @@ import (
 
 	"wharf"
 	"wharf/bench/internal/srvflags"
+	"wharf/compress"
 	"wharf/fileserver"
 )
 
 func main() {
 	var workers, queue int
+	var compressOn, precompressed bool
 	f := srvflags.Parse(func(fs *flag.FlagSet) {
 		fs.IntVar(&workers, "workers", 256, "wharf.Server Workers")
 		fs.IntVar(&queue, "queue", 0, "wharf.Server Queue (0: the default, 4 x workers; <0: none)")
+		fs.BoolVar(&compressOn, "compress", false, "compress compressible files on the fly for clients that accept it (fileserver.Config.Compress = &compress.Config{})")
+		fs.BoolVar(&precompressed, "precompressed", false, "serve sidecar files NAME.br, NAME.zst, NAME.gz (fileserver.Config.Precompressed)")
 	})
 	stop := f.StartProfile()
 
-	files, err := fileserver.NewDir(f.Dir, fileserver.Config{})
+	cfg := fileserver.Config{Precompressed: precompressed}
+	if compressOn {
+		cfg.Compress = &compress.Config{}
+	}
+	files, err := fileserver.NewDir(f.Dir, cfg)
 	if err != nil {
 		srvflags.Fatal(err)
 	}
