@@ -89,23 +89,31 @@ type scenario struct {
 	Key, Title, What string
 	Unit             string // of the headline value
 	HigherBetter     bool
+	MBps             bool // show the MB/s column
 }
 
 var scenarios = []scenario{
-	{"file198", "198-byte file", "GET /small.html (198 B), 64 connections, keep-alive", "req/s", true},
-	{"file64k", "64 KB file", "GET /medium.bin (65,536 B), 64 connections", "req/s", true},
-	{"file10m", "10 MB file", "GET /large.bin (10,485,760 B), 8 connections", "req/s", true},
-	{"plaintext", "plaintext handler", "GET /plaintext (\"Hello, World!\"), 64 connections", "req/s", true},
-	{"pipeline16", "pipelined x16", "GET /plaintext, 16 requests per write, 64 connections", "req/s", true},
-	{"conn1000", "1,000 connections", "GET /small.html, 1,000 concurrent keep-alive connections", "req/s", true},
-	{"connclose", "new connection per request", "GET /plaintext with Connection: close, 64 connections", "req/s", true},
-	{"idle10k", "RSS per idle keep-alive connection", "10,000 connections, one request each, then idle; (VmRSS after - before) / connections", "bytes/conn", false},
+	{"file198", "198-byte file", "GET /small.html (198 B), 64 connections, keep-alive", "req/s", true, false},
+	{"file64k", "64 KB file", "GET /medium.bin (65,536 B), 64 connections", "req/s", true, false},
+	{"file10m", "10 MB file", "GET /large.bin (10,485,760 B), 8 connections", "req/s", true, true},
+	{"plaintext", "plaintext handler", "GET /plaintext (\"Hello, World!\"), 64 connections", "req/s", true, false},
+	{"pipeline16", "pipelined x16", "GET /plaintext, 16 requests per write, 64 connections", "req/s", true, false},
+	{"conn1000", "1,000 connections", "GET /small.html, 1,000 concurrent keep-alive connections", "req/s", true, false},
+	{"connclose", "new connection per request", "GET /plaintext with Connection: close, 64 connections", "req/s", true, false},
+	{"gzcache-identity", "20 KB HTML page, no Accept-Encoding", "GET /page.html (20,480 B of generated HTML) without Accept-Encoding, 64 connections: the identity answer that gzcache-gzip and gzcache-br are compared with. wharf runs with Compress and Precompressed, fasthttp with Compress, CompressBrotli and AcceptByteRange; wharf-plain and fasthttp-plain, when run, are the same programs without those options", "req/s", true, false},
+	{"gzcache-gzip", "20 KB HTML page, cached gzip", "GET /page.html with Accept-Encoding: gzip, 64 connections: a compressed hit from the server's cache (the page has no sidecar; the first request compresses it). the page is 20,480 B, about 6.4 KB once gzipped", "req/s", true, false},
+	{"gzcache-br", "20 KB HTML page, cached brotli", "GET /page.html with Accept-Encoding: br, 64 connections: as gzcache-gzip, brotli", "req/s", true, false},
+	{"range10m", "1 MiB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-2097151 (a 206 of 1,048,576 B), 8 connections", "req/s", true, true},
+	{"range10m-64k", "64 KB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-1114111 (a 206 of 65,536 B), 64 connections", "req/s", true, true},
+	{"gzstatic", "precompressed sidecar (.gz)", "GET /static.html with Accept-Encoding: gzip, 64 connections: the 20 KB page with static.html.gz (gzip -9 -k, 6,412 B) beside it, served as it is: wharf Precompressed, nginx gzip_static on, fasthttp FS Compress with the suffix .gz", "req/s", true, false},
+	{"idle10k", "RSS per idle keep-alive connection", "10,000 connections, one request each, then idle; (VmRSS after - before) / connections", "bytes/conn", false, false},
 }
 
-var serverOrder = []string{"wharf", "nethttp", "fasthttp", "nginx", "nethttp-limit8"}
+var serverOrder = []string{"wharf", "wharf-plain", "nethttp", "fasthttp", "fasthttp-plain", "nginx", "nethttp-limit8"}
 
 var colors = map[string]string{
 	"wharf": "#1f77b4", "nethttp": "#7f7f7f", "fasthttp": "#ff7f0e", "nginx": "#2ca02c", "nethttp-limit8": "#bcbd22",
+	"wharf-plain": "#aec7e8", "fasthttp-plain": "#ffbb78",
 }
 
 // stat is the per-server summary of one scenario.
@@ -190,7 +198,7 @@ func main() {
 	if *outMD != "" {
 		var md strings.Builder
 		md.WriteString(docHead(meta))
-		md.WriteString("## Targets (issue 4)\n\n" + targets + "\n")
+		md.WriteString("## Targets (issues 4 and 8)\n\n" + targets + "\n")
 		md.WriteString("![benchmark chart](benchmarks.svg)\n\n")
 		md.WriteString(tables)
 		if notesText != "" {
@@ -204,7 +212,7 @@ func main() {
 			md.WriteString("## The generated nginx.conf\n\n```nginx\n" + ngconf + "```\n\n")
 		}
 		if headers != "" {
-			md.WriteString("## Response heads (GET /small.html)\n\nWhat each server sends for the 198-byte file; a longer head is more bytes per response.\n\n```\n" + strings.ReplaceAll(headers, "\r", "") + "```\n")
+			md.WriteString("## Response heads\n\nWhat each server sends for the 198-byte file (a longer head is more bytes per response), and for the request of each scenario with a request header (bench/run's check before timing).\n\n```\n" + strings.ReplaceAll(headers, "\r", "") + "```\n")
 		}
 		check(os.WriteFile(*outMD, []byte(md.String()), 0o644))
 	}
@@ -390,18 +398,7 @@ func summarize(recs []record) map[string][]*stat {
 			}
 		}
 		// Paired ratios, round by round.
-		paired := func(x, y map[int]float64) float64 {
-			var rs []float64
-			for round, vx := range x {
-				if vy, ok := y[round]; ok && vy > 0 {
-					rs = append(rs, vx/vy)
-				}
-			}
-			if len(rs) == 0 {
-				return 0
-			}
-			return median(rs)
-		}
+		paired := pairedRatio
 		for a, sa := range by {
 			sa.Ratios = map[string]float64{}
 			sa.CPURatios = map[string]float64{}
@@ -429,6 +426,21 @@ func summarize(recs []record) map[string][]*stat {
 		}
 	}
 	return out
+}
+
+// pairedRatio is the median over rounds of x's value over y's in the
+// same round; 0 when no round has both.
+func pairedRatio(x, y map[int]float64) float64 {
+	var rs []float64
+	for round, vx := range x {
+		if vy, ok := y[round]; ok && vy > 0 {
+			rs = append(rs, vx/vy)
+		}
+	}
+	if len(rs) == 0 {
+		return 0
+	}
+	return median(rs)
 }
 
 // ovlStat summarises one server at one offered rate.
@@ -601,7 +613,7 @@ func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavi
 			continue
 		}
 		extra := ""
-		if sc.Key == "file10m" {
+		if sc.MBps {
 			extra = " MB/s |"
 		}
 		b.WriteString("| server | median | min | max | wharf ÷ server | p99 latency | server CPU | wrk CPU | others' CPU | req per CPU-s |" + extra + " socket errors | non-2xx | note |\n")
@@ -725,6 +737,31 @@ func renderTargets(res map[string][]*stat, ovl []*ovlStat) string {
 	row("pipeline16", "fasthttp", 1.0, "pipelined x16, req/s")
 	row("file64k", "nginx", 1.0, "64 KB file, req/s")
 	row("file10m", "nginx", 0.95, "10 MB file, req/s")
+	// Issue 8: a compressed hit against the identity hit of the same
+	// page, both wharf's, paired by round.
+	across := func(scen, base string, min float64, label string) {
+		w, id := find(res[scen], "wharf"), find(res[base], "wharf")
+		if w == nil || id == nil {
+			fmt.Fprintf(&b, "| %s | >= %.2fx wharf's identity hit | not measured | - | - |\n", label, min)
+			return
+		}
+		r, rc := pairedRatio(w.perRound, id.perRound), pairedRatio(w.perRoundC, id.perRoundC)
+		if r == 0 {
+			fmt.Fprintf(&b, "| %s | >= %.2fx wharf's identity hit | not measured | - | - |\n", label, min)
+			return
+		}
+		met := "yes"
+		if r < min {
+			met = fmt.Sprintf("**no** (%.0f%% short)", 100*(1-r/min))
+		}
+		fmt.Fprintf(&b, "| %s | >= %.2fx wharf's identity hit | %.2fx (%s vs %s req/s) | %s | %s |\n", label, min, r, fmtVal(w.Median, "req/s"), fmtVal(id.Median, "req/s"), met, ratio(rc))
+	}
+	across("gzcache-gzip", "gzcache-identity", 0.9, "20 KB page, cached gzip hit, req/s")
+	across("gzcache-br", "gzcache-identity", 0.9, "20 KB page, cached br hit, req/s")
+	row("range10m", "nginx", 1.0, "1 MiB range of 10 MB file, req/s")
+	row("range10m-64k", "nginx", 1.0, "64 KB range of 10 MB file, req/s")
+	row("gzstatic", "nginx", 1.0, "precompressed .gz sidecar, req/s")
+	row("gzstatic", "fasthttp", 1.0, "precompressed .gz sidecar, req/s")
 	if w := find(res["idle10k"], "wharf"); w != nil && w.Rounds > 0 {
 		met := "yes"
 		if w.Median > 1000 {
@@ -864,8 +901,8 @@ func docHead(meta map[string]any) string {
 func docMethod(meta map[string]any) string {
 	return fmt.Sprintf(`## Method
 
-- Servers (bench/servers): *wharf* is wharf.Server (Workers %s, default queue 4x workers, MaxConns raised to 20,000 for the idle scenario) with fileserver.NewDir; *nethttp* is net/http with http.FileServer; *fasthttp* is fasthttp v1.78.0 with fasthttp.FS (no compression, no byte ranges); *nginx* is Debian's nginx with a generated config (1 worker, access_log off, sendfile on, tcp_nopush, open_file_cache, keepalive_requests 100000000, `+"`location = /plaintext { return 200 \"Hello, World!\"; }`"+`). All serve the same directory and answer /plaintext with "Hello, World!" as text/plain; logs are off. Before timing, bench/run checks that every server returns the exact bytes of each file.
-- Load: wrk (one thread, pinned to CPU 1) for 198 B, 64 KB, 10 MB, plaintext, pipelined (a Lua script that writes 16 requests at once), 1,000 connections and Connection: close. A short warm-up per scenario and server precedes round 1; each round runs every scenario on every server, the server order rotating each round. Before each measurement bench/run waits (up to 20 s) for the two CPUs to be idle, and measures again (up to twice) when other processes used more than 10%% of them meanwhile. wrk's latency percentiles are per request: under closed-loop load a server that serves some connections and starves others shows a low p50 and a p99 of seconds.
+- Servers (bench/servers): *wharf* is wharf.Server (Workers %s, default queue 4x workers, MaxConns raised to 20,000 for the idle scenario) with fileserver.NewDir; *nethttp* is net/http with http.FileServer; *fasthttp* is fasthttp v1.78.0 with fasthttp.FS (AcceptByteRange; Compress and CompressBrotli with the suffixes .gz/.br/.zst, so that it serves a NAME.gz sidecar and otherwise keeps its own compressed copies in a directory of their own); wharf runs with fileserver.Config.Compress = &compress.Config{} and Precompressed; *nginx* is Debian's nginx with a generated config (1 worker, access_log off, sendfile on, tcp_nopush, open_file_cache, keepalive_requests 100000000, `+"`location = /plaintext { return 200 \"Hello, World!\"; }`"+`, `+"`location = /static.html { gzip_static on; }`"+`). All serve the same directory and answer /plaintext with "Hello, World!" as text/plain; logs are off. Before timing, bench/run checks that every server returns the exact bytes of each file, and for each scenario with a request header the status (206 for a range), Content-Encoding, Content-Range and the bytes once decoded (and, for gzstatic, that the body is the sidecar as it is).
+- Load: wrk (one thread, pinned to CPU 1) for 198 B, 64 KB, 10 MB, plaintext, pipelined (a Lua script that writes 16 requests at once), 1,000 connections and Connection: close; for the issue 8 scenarios the same with one request header (`+"`-H 'Accept-Encoding: gzip'`"+`, `+"`-H 'Range: bytes=...'`"+`), and only the servers that have the feature (net/http has no compression; nginx compresses only per request, with no cache, so it is left out of gzcache). A short warm-up per scenario and server precedes round 1; each round runs every scenario on every server, the server order rotating each round. Before each measurement bench/run waits (up to 20 s) for the two CPUs to be idle, and measures again (up to twice) when other processes used more than 10%% of them meanwhile. wrk's latency percentiles are per request: under closed-loop load a server that serves some connections and starves others shows a low p50 and a p99 of seconds.
 - RSS per idle connection (bench/cmd/idleconns): a fresh server per round; VmRSS of the serving process (nginx: its worker) before, then %s connections each send one request and read the whole answer, then idle 2 s; VmRSS again; the client checks each connection is still open.
 - Overload (bench/cmd/openloop): 1 s of warm-up, then the measured seconds; 100 req/s (unloaded) and 2,400 req/s (3x capacity) with keep-alive clients, 2,400 req/s with a new connection per request. See the overload table.
 - Server CPU: utime+stime of the serving process from /proc/PID/stat before and after each measurement.
