@@ -78,6 +78,8 @@ package fileserver
 //	                        order, carry "Content-Range: bytes A-B/SIZE"
 //	                        and the bytes A to B of PATH
 //	body-contains "TEXT"    the body holds TEXT (may be repeated)
+//	decoded-body-file PATH  the body, decoded by its Content-Encoding
+//	                        (gzip or none), is the site file PATH
 //
 // # What every case checks anyway
 //
@@ -102,10 +104,15 @@ package fileserver
 //
 //	big.bin   200000 bytes (larger than the cache's 64 KiB file limit):
 //	          byte i is i*7 mod 251
+//	enc/page.html.br, .zst, .gz   page.html compressed (compress.Encode)
+//	enc/only.html.gz              the same gzip bytes, with no original
+//	enc/stale.txt.gz              stale.txt compressed, an hour older
+//	                              than stale.txt (so stale: ignored)
 
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -130,6 +137,7 @@ import (
 	"go.uber.org/goleak"
 
 	"wharf"
+	"wharf/compress"
 )
 
 // siteTime is the modification time the script tests give every file
@@ -179,6 +187,32 @@ func copySite(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dst, "big.bin"), big, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Precompressed sidecars, made by the encoders wharf/compress uses.
+	sidecars := []struct {
+		src  string
+		enc  compress.Encoding
+		dsts []string
+	}{
+		{"enc/page.html", compress.Brotli, []string{"enc/page.html.br"}},
+		{"enc/page.html", compress.Zstd, []string{"enc/page.html.zst"}},
+		{"enc/page.html", compress.Gzip, []string{"enc/page.html.gz", "enc/only.html.gz"}},
+		{"enc/stale.txt", compress.Gzip, []string{"enc/stale.txt.gz"}},
+	}
+	for _, sc := range sidecars {
+		data, err := os.ReadFile(filepath.Join(dst, filepath.FromSlash(sc.src)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, err := compress.Encode(nil, sc.enc, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range sc.dsts {
+			if err := os.WriteFile(filepath.Join(dst, filepath.FromSlash(name)), z, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	// Files first, then directories deepest first: setting a file's
 	// time does not change its directory's, but creating one did.
 	var dirs []string
@@ -193,6 +227,11 @@ func copySite(t *testing.T) string {
 		return os.Chtimes(p, siteTime, siteTime)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A stale sidecar: older than its original.
+	stale := siteTime.Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dst, "enc", "stale.txt.gz"), stale, stale); err != nil {
 		t.Fatal(err)
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
@@ -234,7 +273,7 @@ type bodyRule struct {
 
 var bodyVerbs = map[string]bool{
 	"body": true, "body-file": true, "body-len": true, "body-sha256": true,
-	"parts": true, "body-contains": true,
+	"parts": true, "body-contains": true, "decoded-body-file": true,
 }
 
 func parseScript(file string) (*script, error) {
@@ -784,6 +823,26 @@ func (rule bodyRule) check(resp *scriptResponse, vars map[string]string, site st
 		sum := sha256.Sum256(body)
 		if got := hex.EncodeToString(sum[:]); got != strings.ToLower(rule.args) {
 			return fmt.Sprintf("body SHA-256 %s; want %s", got, rule.args)
+		}
+	case "decoded-body-file":
+		data, err := readSiteFile(site, rule.args)
+		if err != nil {
+			return err.Error()
+		}
+		ce, _ := resp.get("Content-Encoding")
+		if ce == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				return fmt.Sprintf("gzip: %v", err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				return fmt.Sprintf("gzip: %v", err)
+			}
+		} else if ce != "" {
+			return fmt.Sprintf("decoded-body-file: Content-Encoding %q (only gzip is decoded)", ce)
+		}
+		if !bytes.Equal(body, data) {
+			return fmt.Sprintf("decoded body (%d bytes) %.80q; want %s (%d bytes)", len(body), body, rule.args, len(data))
 		}
 	case "body-file":
 		args := strings.Fields(rule.args)
