@@ -301,6 +301,12 @@ func (c *conn) readHead() error {
 				hard = c.idleSince + mono(t)
 			}
 		} else if t := s.cfg.readHeaderTimeout; t > 0 {
+			if c.headStart == 0 {
+				// The head's first bytes came with the previous
+				// request (pipelined, or a CRLF after a body): its
+				// clock starts now, not at the monotonic epoch.
+				c.headStart = now
+			}
 			hard = c.headStart + mono(t)
 		}
 		grace := parkGrace
