@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -60,7 +61,7 @@ var netHTTPDifferences = []netHTTPDifference{
 	},
 	{
 		name:   "Host presence and syntax",
-		reason: "ReadRequest does not check Host (net/http's server checks presence and a looser syntax); wharf requires exactly one valid Host in HTTP/1.1 (RFC 9112 3.2, RFC 9110 7.2), for CONNECT too",
+		reason: "ReadRequest does not check Host (net/http's server checks presence and a looser syntax, with any run of digits as a port); wharf requires exactly one valid Host in HTTP/1.1 (RFC 9112 3.2, RFC 9110 7.2), for CONNECT too, with a port in 1-65535 like a request-target's",
 		match:  oursIs(errMissingHost, errInvalidHost),
 	},
 	{
@@ -74,12 +75,17 @@ var netHTTPDifferences = []netHTTPDifference{
 		match:  oursIs(errTargetChar, errAsterisk, errTarget, errUserinfo, errAuthorityForm, errEmptyHost),
 	},
 	{
-		name:   "fragment in an absolute-form target",
-		reason: "net/http's ParseRequestURI does not know fragments, so \"http://h#f\" reads as host \"h#f\" and fails; wharf drops the fragment (\"#...\", which a client should not send, RFC 9112 3.2) in every form",
+		name:   "fragment in the request-target",
+		reason: "net/http's ParseRequestURI assumes no fragment and keeps \"#...\" in the path (\"/a#b\" is served as path \"/a#b\"); wharf answers 400: origin-form is absolute-path [ \"?\" query ] and absolute-form an absolute-URI, neither with a fragment (RFC 9112 3.2.1, 3.2.2, RFC 3986 4.3)",
 		match: func(in []byte, ours error) bool {
-			var h Head
-			_, err := ParseHead(in, nil, &h)
-			return ours == nil && err == nil && h.Form == AbsoluteForm && bytes.IndexByte(h.Target, '#') >= 0
+			return ours == errFragment && bytes.IndexByte(requestTarget(in), '#') >= 0
+		},
+	},
+	{
+		name:   "request-target port outside 1-65535",
+		reason: "net/http accepts any run of digits as the port of an absolute-form or authority-form target (\"http://h:0/\", \"h:99999\"); wharf answers 400: the port of an http(s) URI is a TCP port, 1-65535 (RFC 9110 4.2.1, RFC 9293 3.1, RFC 6335 6: 0 is reserved)",
+		match: func(in []byte, ours error) bool {
+			return ours == errTargetPort && targetPortOutOfRange(requestTarget(in))
 		},
 	},
 	{
@@ -114,6 +120,55 @@ var netHTTPDifferences = []netHTTPDifference{
 		reason: "ReadRequest accepts a head that ends at EOF without its final CRLF (bufio returns the unterminated last line); a server cannot see EOF coming, so wharf says ErrNeedMore until the empty line arrives (RFC 9112 2.1)",
 		match:  func(_ []byte, ours error) bool { return ours == ErrNeedMore },
 	},
+}
+
+// requestLine returns the request line of in without its CRLF, after any
+// empty lines that precede it (RFC 9112 2.2), or nil if there is no CRLF.
+func requestLine(in []byte) []byte {
+	for bytes.HasPrefix(in, []byte("\r\n")) {
+		in = in[2:]
+	}
+	i := bytes.Index(in, []byte("\r\n"))
+	if i < 0 {
+		return nil
+	}
+	return in[:i]
+}
+
+// requestTarget returns the request-target of in's request line: the bytes
+// between its first and second SP.
+func requestTarget(in []byte) []byte {
+	parts := bytes.SplitN(requestLine(in), []byte(" "), 3)
+	if len(parts) < 3 {
+		return nil
+	}
+	return parts[1]
+}
+
+// targetPortOutOfRange reports whether target, in absolute-form or
+// authority-form, has a port that is not 1-65535, computed independently
+// of the parser (strconv on the digits after the authority's last ":").
+func targetPortOutOfRange(target []byte) bool {
+	if len(target) == 0 || target[0] == '/' {
+		return false // origin-form has no authority
+	}
+	auth := target
+	if i := bytes.Index(auth, []byte("://")); i >= 0 {
+		auth = auth[i+3:]
+		if j := bytes.IndexAny(auth, "/?#"); j >= 0 {
+			auth = auth[:j]
+		}
+	}
+	i := bytes.LastIndexByte(auth, ':')
+	if i < 0 || bytes.IndexByte(auth[i:], ']') >= 0 || i == len(auth)-1 {
+		return false // no port, or an empty one
+	}
+	port, err := strconv.ParseUint(string(auth[i+1:]), 10, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		return errors.As(err, &ne) && ne.Err == strconv.ErrRange // digits, too many of them
+	}
+	return port == 0 || port > 65535
 }
 
 // teHasEmptyElement reports whether a Transfer-Encoding field of in has an
@@ -287,4 +342,33 @@ func TestDifferentialNetHTTPSeeds(t *testing.T) {
 		t.Logf("%-40s %d", d.name, counts[d.name])
 	}
 	t.Logf("agree %d, both reject %d, both incomplete %d", counts["agree"], counts["both reject"], counts["both incomplete"])
+}
+
+// TestDifferenceMatchersNarrow checks that the differences that look at
+// more than wharf's error match what they describe and nothing next to
+// it: an exception that matched a real bug would hide it from the fuzzer.
+func TestDifferenceMatchersNarrow(t *testing.T) {
+	ports := map[string]bool{
+		"http://h:0/": true, "https://h:65536?q": true, "h:99999999999999999999999": true,
+		"http://[::1]:0#f": true, "[::1]:00000": true,
+		"http://h:65535/": false, "h:1": false, "http://h:/": false, "http://[::1]/": false,
+		"http://h/a:0": false, "http://h:80/a:0": false, "/a:0": false, "h:0x1": false,
+	}
+	for target, want := range ports {
+		if got := targetPortOutOfRange([]byte(target)); got != want {
+			t.Errorf("targetPortOutOfRange(%q) = %v, want %v", target, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want string
+	}{
+		{"GET /a#b HTTP/1.1\r\n", "/a#b"},
+		{"\r\n\r\nGET http://h:0/ HTTP/1.1\r\nHost: h\r\n\r\n", "http://h:0/"},
+		{"GET /a HTTP/1.1\r\nX: #\r\n\r\n", "/a"},
+	} {
+		if got := string(requestTarget([]byte(tt.in))); got != tt.want {
+			t.Errorf("requestTarget(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

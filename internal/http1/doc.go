@@ -21,7 +21,9 @@
 //     llhttp, whose strict mode this package is checked against, only does
 //     so with leniency flags.
 //   - Exactly one SP separates the parts of the request line (RFC 9112 3);
-//     the request-target is visible ASCII only.
+//     the request-target is visible ASCII only, has no fragment ("#",
+//     RFC 9112 3.2.1, 3.2.2) and, in absolute-form and authority-form, no
+//     port outside 1-65535 (nor does the Host field).
 //   - Only HTTP/1.0 and HTTP/1.1 are accepted; other versions get 505.
 //   - Obsolete line folding (RFC 9112 5.2), whitespace before the colon of a
 //     field (RFC 9112 5.1) and control characters in field values (RFC 9110

@@ -59,6 +59,8 @@ var (
 	errAuthorityForm    = newErr(400, "CONNECT requires authority-form")            // RFC 9112 3.2.3
 	errUserinfo         = newErr(400, "userinfo in request-target")                 // RFC 9110 4.2.4
 	errEmptyHost        = newErr(400, "empty host in http(s) URI")                  // RFC 9110 4.2.1
+	errFragment         = newErr(400, "fragment in request-target")                 // RFC 9112 3.2.1, 3.2.2; RFC 3986 4.3
+	errTargetPort       = newErr(400, "request-target port outside 1-65535")        // RFC 9110 4.2.1, RFC 9293 3.1, RFC 6335 6
 	errVersion          = newErr(400, "malformed HTTP version")                     // RFC 9112 2.3
 	errVersionUnsupport = newErr(505, "HTTP version not supported")                 // RFC 9110 15.6.6
 	errRequestLineLong  = newErr(414, "request line too long")                      // RFC 9112 3, RFC 9110 15.5.15

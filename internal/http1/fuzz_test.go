@@ -138,6 +138,20 @@ func checkHead(t *testing.T, in []byte, n int, lim *Limits, h *Head) {
 			t.Fatalf("target %q has byte %#x", h.Target, c)
 		}
 	}
+	// RFC 9112 3.2.1, 3.2.2: no fragment in an accepted target; RFC 9110
+	// 4.2.1: an authority's port, if it has digits, is a TCP port (both
+	// checked here without the parser's code: issue 11).
+	if bytes.IndexByte(h.Target, '#') >= 0 {
+		t.Fatalf("target %q with a fragment accepted", h.Target)
+	}
+	if h.Form == AuthorityForm || h.Form == AbsoluteForm {
+		if targetPortOutOfRange(h.Target) {
+			t.Fatalf("target %q with a port outside 1-65535 accepted", h.Target)
+		}
+	}
+	if targetPortOutOfRange(append([]byte("http://"), h.Host...)) {
+		t.Fatalf("host %q with a port outside 1-65535 accepted", h.Host)
+	}
 	switch h.Form {
 	case OriginForm, AbsoluteForm:
 		if len(h.Path) == 0 || h.Path[0] != '/' {

@@ -87,16 +87,19 @@ type Head struct {
 	// Path and Query are set for origin-form and absolute-form targets.
 	// Path starts with "/" (for an absolute-form target with an empty path
 	// it is "/", RFC 9112 3.2.4 / RFC 9110 4.2.3); Query is what follows
-	// "?" (nil if there is no "?"). A fragment ("#..."), which a client
-	// should not send, is excluded from both. Neither is percent-decoded,
-	// but every "%" in them is followed by two hex digits.
+	// "?" (nil if there is no "?"). Neither is percent-decoded, but every
+	// "%" in them is followed by two hex digits. A target with a fragment
+	// ("#...") is refused with 400 (RFC 9112 3.2.1, 3.2.2), so neither
+	// contains "#".
 	Path, Query []byte
 
 	// Host is the authority the request is for: the authority of an
 	// absolute-form or authority-form target (RFC 9112 3.2.2: it overrides
 	// the Host field), otherwise the Host field value (possibly empty),
 	// or nil for an HTTP/1.0 request without Host. It has been checked to
-	// be uri-host [ ":" port ] (RFC 9110 7.2) but is not lower-cased.
+	// be uri-host [ ":" port ] (RFC 9110 7.2), with a port, if it has
+	// digits, in 1-65535 (an empty port means the default), but is not
+	// lower-cased.
 	Host []byte
 
 	Minor  int     // HTTP minor version: 0 (HTTP/1.0) or 1 (HTTP/1.1)
@@ -327,6 +330,9 @@ func (st *headState) field(name, value []byte) error {
 		if equalFold(name, "host") {
 			// RFC 9112 3.2: a server MUST respond with 400 to a request
 			// with more than one Host field line or an invalid Host value.
+			// The port is held to the same range as a request-target's
+			// (1-65535, see checkHostPort): the Host field and an
+			// absolute-form authority name the same thing (RFC 9110 7.2).
 			st.hosts++
 			if st.hosts > 1 {
 				return errDuplicateHost

@@ -169,8 +169,12 @@ func parseTarget(method, t []byte, h *Head) error {
 	case isConnect:
 		// RFC 9112 3.2.3: authority-form = uri-host ":" port, used only
 		// (and always) for CONNECT (RFC 9110 9.3.6).
-		if !validHostPort(t, true) {
+		// The port must name a TCP port, like an absolute-form port.
+		switch checkHostPort(t, true) {
+		case hostSyntax:
 			return errAuthorityForm
+		case hostPortRange:
+			return errTargetPort
 		}
 		h.Form = AuthorityForm
 		h.Host = t
@@ -213,13 +217,17 @@ func parseTarget(method, t []byte, h *Head) error {
 			return errUserinfo
 		}
 	}
-	if !validHostPort(authority, false) {
+	hp := checkHostPort(authority, false)
+	if hp == hostSyntax {
 		return errTarget
 	}
 	if len(authority) == 0 || authority[0] == ':' {
 		// RFC 9110 4.2.1: an http URI with an empty host MUST be
 		// rejected as invalid.
 		return errEmptyHost
+	}
+	if hp == hostPortRange {
+		return errTargetPort
 	}
 	h.Form = AbsoluteForm
 	h.Host = authority
@@ -233,44 +241,69 @@ func parseTarget(method, t []byte, h *Head) error {
 	return nil
 }
 
-// splitPathQuery splits path-abempty [ "?" query ] [ "#" fragment ] into
-// h.Path and h.Query and checks that each "%" starts a pct-encoded octet
-// (RFC 3986 2.1), so that no two decoders can disagree about the path.
-// The fragment is not part of a request-target (RFC 9112 3.2.1) but
-// clients have been seen to send it; it is dropped, like most servers do.
+// splitPathQuery splits path-abempty [ "?" query ] into h.Path and h.Query
+// and checks that each "%" starts a pct-encoded octet (RFC 3986 2.1), so
+// that no two decoders can disagree about the path.
+//
+// A "#" is refused (errFragment): origin-form is absolute-path [ "?" query ]
+// (RFC 9112 3.2.1) and absolute-form is absolute-URI (RFC 9112 3.2.2, RFC
+// 3986 4.3), neither of which has a fragment, and "#" is not a pchar or a
+// query character (RFC 3986 3.3, 3.4). Dropping the fragment and serving
+// the path, as this package once did, serves a request-target that is not
+// the one sent, where a proxy that forwards it as sent (net/http keeps "#"
+// in the path) names another resource.
 func splitPathQuery(t []byte, h *Head) error {
+	query := -1
 	for i := 0; i < len(t); i++ {
-		if t[i] == '%' {
+		switch t[i] {
+		case '%':
 			if i+2 >= len(t) || charClass[t[i+1]]&cHex == 0 || charClass[t[i+2]]&cHex == 0 {
 				return errTarget
 			}
+		case '#':
+			return errFragment
+		case '?':
+			if query < 0 {
+				query = i
+			}
 		}
 	}
-	end := len(t)
-	for i, c := range t {
-		if c == '#' {
-			end = i
-			break
-		}
-	}
-	t = t[:end]
-	for i, c := range t {
-		if c == '?' {
-			h.Path, h.Query = t[:i], t[i+1:]
-			return nil
-		}
+	if query >= 0 {
+		h.Path, h.Query = t[:query], t[query+1:]
+		return nil
 	}
 	h.Path = t
 	return nil
 }
 
-// validHostPort reports whether v is uri-host [ ":" port ] (RFC 9110 7.2,
-// RFC 3986 3.2.2 and 3.2.3), or uri-host ":" port with a non-empty port if
-// needPort (RFC 9112 3.2.3). uri-host is an IP-literal in brackets or a
-// reg-name (which includes IPv4 addresses): unreserved / pct-encoded /
-// sub-delims. An empty reg-name is valid syntax (RFC 9112 3.2 allows an
-// empty Host); callers that need a host check for it.
-func validHostPort(v []byte, needPort bool) bool {
+// hostPortResult is checkHostPort's verdict.
+type hostPortResult uint8
+
+const (
+	hostOK        hostPortResult = iota
+	hostSyntax                   // not uri-host [ ":" port ]
+	hostPortRange                // valid syntax, but the port is not a TCP port (0 or > 65535)
+)
+
+// validHostPort reports whether v is uri-host [ ":" port ] with a port, if
+// one is given, in 1-65535 (see checkHostPort).
+func validHostPort(v []byte, needPort bool) bool { return checkHostPort(v, needPort) == hostOK }
+
+// checkHostPort checks that v is uri-host [ ":" port ] (RFC 9110 7.2, RFC
+// 3986 3.2.2 and 3.2.3), or uri-host ":" port with a non-empty port if
+// needPort (RFC 9112 3.2.3, RFC 9110 9.3.6). uri-host is an IP-literal in
+// brackets or a reg-name (which includes IPv4 addresses): unreserved /
+// pct-encoded / sub-delims. An empty reg-name is valid syntax (RFC 9112
+// 3.2 allows an empty Host); callers that need a host check for it.
+//
+// RFC 3986's port = *DIGIT has no bound, but the port of an http(s) URI is
+// a TCP port (RFC 9110 4.2.1, 4.2.2): 16 bits (RFC 9293 3.1), and 0 is
+// reserved and cannot be connected to (RFC 6335 6). A port of 0 or above
+// 65535, however many leading zeros it has, is hostPortRange; leading
+// zeros are otherwise allowed ("080" is 80). An empty port ("host:") is
+// valid where a port may be omitted and means the scheme's default (RFC
+// 3986 3.2.3, RFC 9110 4.2.1).
+func checkHostPort(v []byte, needPort bool) hostPortResult {
 	i := 0
 	if len(v) > 0 && v[0] == '[' {
 		j := 1
@@ -278,14 +311,14 @@ func validHostPort(v []byte, needPort bool) bool {
 			j++
 		}
 		if j == len(v) || !validIPLiteral(v[1:j]) {
-			return false
+			return hostSyntax
 		}
 		i = j + 1
 	} else {
 		for i < len(v) && charClass[v[i]]&cHost != 0 {
 			if v[i] == '%' {
 				if i+2 >= len(v) || charClass[v[i+1]]&cHex == 0 || charClass[v[i+2]]&cHex == 0 {
-					return false
+					return hostSyntax
 				}
 				i += 2
 			}
@@ -293,21 +326,34 @@ func validHostPort(v []byte, needPort bool) bool {
 		}
 	}
 	if i == len(v) {
-		return !needPort
+		if needPort {
+			return hostSyntax
+		}
+		return hostOK
 	}
 	if v[i] != ':' {
-		return false
+		return hostSyntax
 	}
 	i++
-	if needPort && i == len(v) {
-		return false
+	if i == len(v) {
+		if needPort {
+			return hostSyntax
+		}
+		return hostOK
 	}
+	port := 0
 	for ; i < len(v); i++ {
 		if !isDigit(v[i]) {
-			return false
+			return hostSyntax
+		}
+		if port <= 65535 { // saturate: no overflow however long the port
+			port = port*10 + int(v[i]-'0')
 		}
 	}
-	return true
+	if port == 0 || port > 65535 {
+		return hostPortRange
+	}
+	return hostOK
 }
 
 // validIPLiteral checks the inside of "[...]" (RFC 3986 3.2.2):
