@@ -66,6 +66,10 @@ type conn struct {
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
 
+	// ctx is the context of the request whose handler runs, nil
+	// between handlers: a failed write cancels it (gone.go).
+	ctx *reqCtx
+
 	// parker's state, while parked
 	parkTok      uint64
 	parkDeadline mono
@@ -443,7 +447,7 @@ func (c *conn) flush() error {
 	_, err := c.nc.Write(c.wbuf)
 	c.wbuf = c.wbuf[:0]
 	if err != nil {
-		c.werr = err
+		c.writeFailed(err)
 	}
 	return err
 }
@@ -462,9 +466,18 @@ func (c *conn) writeVec(p ...[]byte) error {
 	c.vec = nil
 	c.wbuf = c.wbuf[:0]
 	if err != nil {
-		c.werr = err
+		c.writeFailed(err)
 	}
 	return err
+}
+
+// writeFailed records a failed write: nothing more is written, and the
+// handler's context, if one runs, is cancelled (the client is gone).
+func (c *conn) writeFailed(err error) {
+	c.werr = err
+	if c.ctx != nil {
+		c.ctx.cancel(nil)
+	}
 }
 
 // close closes the connection now. The owner calls it once.

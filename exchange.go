@@ -17,6 +17,7 @@ type exchange struct {
 	req    Request
 	resp   response
 	body   body
+	ctx    reqCtx
 	fields [10]Field
 }
 
@@ -36,12 +37,14 @@ func (c *conn) handle() bool {
 	r := &x.req
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()
-	r.ctx = s.ctx
 	r.Close = h.Close || s.closing.Load()
 
 	// The head is consumed; what follows is the body or the next request.
 	c.r0 += c.headLen
 	c.headStart = 0
+	x.ctx.init(s.ctx, c, c.r1 > c.r0)
+	r.ctx = &x.ctx
+	c.ctx = &x.ctx
 
 	w := &x.resp
 	w.init(c, r)
@@ -79,6 +82,8 @@ func (c *conn) handle() bool {
 
 	c.runHandler(w, r)
 	x.body.handlerDone = true
+	x.ctx.finish()
+	c.ctx = nil
 
 	// A malformed or oversized body the handler ran into is answered
 	// with its status if the handler had not started its answer.

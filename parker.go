@@ -28,9 +28,12 @@ type parker struct {
 	// noSweepDeep stops the sweep from parking connections deep
 	// (tests of the at-once rule).
 	noSweepDeep bool
-	closed      bool // Shutdown began: park closes instead
-	poll        poller
-	wg          sync.WaitGroup // the event loop and waiter goroutines
+	// watches holds the connections being served whose handler waits
+	// on its context, by token (gone.go).
+	watches map[uint64]goneWatch
+	closed  bool // Shutdown began: park closes instead
+	poll    poller
+	wg      sync.WaitGroup // the event loop and waiter goroutines
 }
 
 // A poller is the readiness mechanism of a parker.

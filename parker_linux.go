@@ -129,6 +129,10 @@ func (e *epoller) loop() {
 			time.Sleep(10 * time.Millisecond)
 		}
 		for i := 0; i < n; i++ {
+			if tok := token(&events[i]); tok&watchBit != 0 {
+				e.p.fireGone(tok, events[i].Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0)
+				continue
+			}
 			if c := e.p.take(token(&events[i])); c != nil {
 				e.p.ready(c)
 			}
@@ -147,6 +151,22 @@ func (e *epoller) loop() {
 }
 
 func (e *epoller) deepens() bool { return true }
+
+// watchGone watches c, whose handler runs, for its client going away:
+// a hang-up or error, or the client's FIN (EPOLLRDHUP), but not for
+// readable bytes (a pipelined request is no reason to wake).
+func (e *epoller) watchGone(c *conn, tok uint64) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLRDHUP | unix.EPOLLONESHOT}
+	setToken(&ev, tok)
+	return e.ctl(unix.EPOLL_CTL_ADD, c, &ev)
+}
+
+// pending reports whether fd has bytes to read, without reading them.
+func (e *epoller) pending(fd int32) bool {
+	var b [1]byte
+	n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return err == nil && n > 0
+}
 
 func (e *epoller) stop() {
 	if e.stopped.Swap(true) {

@@ -58,9 +58,17 @@ type Request struct {
 	ctx context.Context
 }
 
-// Context returns the request's context. It is the server's base
-// context: it is cancelled when the server is closed (Close, or
-// Shutdown's deadline). It does not report a client disconnect.
+// Context returns the request's context. It is cancelled when the
+// client goes away while the handler runs (the connection is reset, or
+// closed with nothing left unread; or a write of the answer fails),
+// when the handler returns, and when the server is closed (Close, or
+// Shutdown's deadline); its values and deadline are those of
+// Server.BaseContext. Watching for the client costs a little, so it
+// starts when Done is first called: a handler that never waits on the
+// context pays nothing. The watch needs Linux's epoll; elsewhere only a
+// failed write and the server's closing are seen. A client that
+// half-closes after sending its request counts as gone, but is still
+// sent the answer.
 func (r *Request) Context() context.Context {
 	if r.ctx == nil {
 		return context.Background()

@@ -394,7 +394,7 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	}
 	w.written += n
 	if err != nil {
-		c.werr = err
+		c.writeFailed(err)
 	}
 	return n, err
 }
