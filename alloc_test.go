@@ -27,6 +27,9 @@ func (c *loopConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // newLoopConn returns a conn of a started server s reading req forever.
 func newLoopConn(t testing.TB, s *Server, req string) (*conn, *loopConn) {
+	if tt, ok := t.(*testing.T); ok {
+		checkLeaks(tt) // the caller closes s
+	}
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}

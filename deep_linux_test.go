@@ -14,9 +14,6 @@ import (
 
 // deepParked counts the parked connections that are parked deep.
 func deepParked(s *Server) (deep, all int) {
-	if !s.isStarted() { // start sets s.parker under s.mu
-		return 0, 0
-	}
 	p := s.parker
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -32,17 +29,24 @@ func deepParked(s *Server) (deep, all int) {
 // waitDeep waits until want connections are parked deep.
 func waitDeep(t *testing.T, s *Server, want int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		deep, all := deepParked(s)
-		if deep >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d parked connections deep after 5 s, want %d", deep, all, want)
-		}
-		time.Sleep(20 * time.Millisecond)
+	waitFor(t, fmt.Sprintf("%d connections parked deep", want), func() bool {
+		deep, _ := deepParked(s)
+		return deep >= want
+	})
+}
+
+// waitSweeps waits until the parker has made n more deadline sweeps
+// (each may park connections deep): for checks that something does not
+// happen, without sleeping for a guess of the sweep interval.
+func waitSweeps(t *testing.T, s *Server, n int) {
+	t.Helper()
+	sweeps := func() int {
+		s.parker.mu.Lock()
+		defer s.parker.mu.Unlock()
+		return s.parker.sweeps
 	}
+	want := sweeps() + n
+	waitFor(t, fmt.Sprintf("%d deadline sweeps", n), func() bool { return sweeps() >= want })
 }
 
 func openFDs(t *testing.T) int {
@@ -112,10 +116,9 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 		waitDeep(t, s, 1)
 	}
 	c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for openFDs(t) > fds+2 && time.Now().Before(deadline) { // +listener, +epoll
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "the server to close the connection", func() bool { return openConns(s) == 0 })
+	// The server's: the listener and the epoll set. A deep-parked
+	// connection's descriptor must be gone with it.
 	if n := openFDs(t); n > fds+2 {
 		t.Errorf("%d descriptors open after the client left, %d before the server started", n, fds)
 	}
@@ -127,9 +130,6 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 func TestManyParkedConnectionsGoDeep(t *testing.T) {
 	s := &Server{Handler: remoteHandler}
 	addr := startServer(t, s)
-	for !s.isStarted() {
-		time.Sleep(time.Millisecond)
-	}
 	setSweep := func(on bool) {
 		s.parker.mu.Lock()
 		s.parker.noSweepDeep = !on
@@ -149,7 +149,8 @@ func TestManyParkedConnectionsGoDeep(t *testing.T) {
 		getOn(t, c, readers[i])
 	}
 	waitDeep(t, s, n-deepAbove)
-	time.Sleep(3 * expireEvery)
+	waitFor(t, "every connection to park", func() bool { _, all := deepParked(s); return all == n })
+	waitSweeps(t, s, 2) // sweeps that would deepen the others were they on
 	if deep, all := deepParked(s); deep != n-deepAbove || all != n {
 		t.Errorf("%d parked, %d deep; want %d parked, the %d past %d deep", all, deep, n, n-deepAbove, deepAbove)
 	}
@@ -219,13 +220,8 @@ func TestDeepParkedClosedByShutdownAndClose(t *testing.T) {
 	for _, hard := range []bool{false, true} {
 		t.Run(fmt.Sprintf("hard=%v", hard), func(t *testing.T) {
 			s := &Server{Handler: remoteHandler}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- s.Serve(ln) }()
-			c, br := dialGet(t, ln.Addr().String())
+			addr, served := serve(t, s)
+			c, br := dialGet(t, addr)
 			defer c.Close()
 			waitDeep(t, s, 1)
 			start := time.Now()
@@ -234,7 +230,7 @@ func TestDeepParkedClosedByShutdownAndClose(t *testing.T) {
 			} else if err := s.Shutdown(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			<-done
+			served()
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			if _, err := br.ReadByte(); err != io.EOF {
 				t.Errorf("read after stop: %v, want EOF", err)
@@ -267,15 +263,11 @@ func TestWrappedConnectionsAreNotParkedDeep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(wrapListener{ln}) }()
-	defer func() {
-		s.Shutdown(t.Context())
-		<-done
-	}()
+	serveOn(t, s, wrapListener{ln})
 	c, br := dialGet(t, ln.Addr().String())
 	defer c.Close()
-	time.Sleep(3 * expireEvery) // past the sweep that would park it deep
+	waitFor(t, "the connection to park", func() bool { return parkedConns(s) == 1 })
+	waitSweeps(t, s, 2) // past the sweep that would park it deep
 	deep, all := deepParked(s)
 	if all != 1 || deep != 0 {
 		t.Errorf("%d parked, %d of them deep; want 1 parked, shallow", all, deep)

@@ -25,9 +25,11 @@ type parker struct {
 	// deepMark is next as of the previous deadline sweep: connections
 	// with tokens up to it have been parked for a whole sweep interval.
 	deepMark uint64
-	// noSweepDeep stops the sweep from parking connections deep
-	// (tests of the at-once rule).
+	// noSweepDeep stops the sweep from parking connections deep, and
+	// sweeps counts the deadline sweeps done: test hooks (of the
+	// at-once rule, and for waiting on a sweep instead of sleeping).
 	noSweepDeep bool
+	sweeps      int
 	// watches holds the connections being served whose handler waits
 	// on its context, by token (gone.go).
 	watches map[uint64]goneWatch
@@ -160,6 +162,7 @@ func (p *parker) ready(c *conn) {
 func (p *parker) expire(now time.Time, deep bool) []*conn {
 	var due, deeper []*conn
 	p.mu.Lock()
+	p.sweeps++
 	mark := p.deepMark
 	p.deepMark = p.next
 	for tok, c := range p.conns {

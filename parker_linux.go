@@ -32,11 +32,8 @@ type epoller struct {
 // so their timeouts are precise to about this much.
 const expireEvery = 250 * time.Millisecond
 
-// useWaiter makes new servers park with the portable waiter (tests).
-var useWaiter = false
-
 func newPoller(p *parker) poller {
-	if useWaiter {
+	if p.s.testWaiter {
 		return newWaiter(p)
 	}
 	ep, err := newEpoller(p)

@@ -106,6 +106,12 @@ type Server struct {
 	doneCh     chan struct{}  // closed when every connection is gone after closing
 	lingerSem  chan struct{}  // bounds lingering closes
 	lingerWG   sync.WaitGroup // lingering-close goroutines
+
+	// Test hooks: set only by this package's tests, before the server
+	// starts, and read once by start. Fields rather than package
+	// variables, so that tests running servers side by side cannot race
+	// on them.
+	testWaiter bool // park with the portable waiter even where epoll works
 }
 
 // config is Server's settings with defaults applied; fixed at start.
