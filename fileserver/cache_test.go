@@ -16,8 +16,18 @@ import (
 	"wharf/wharftest"
 )
 
-// tick is the CacheValidity of tests that wait for revalidation.
-const tick = 10 * time.Millisecond
+// tick is the CacheValidity of tests that wait for revalidation. They
+// advance the cache's clock past it (advance) instead of waiting, so it
+// is long: no entry becomes due on its own while a slow test runs.
+const tick = time.Minute
+
+// advance moves h's cache clock d forward, as if d had passed: entries
+// due within d become due. The clock is the time since the cache's
+// epoch, so moving the epoch back advances it, and the tests wait for
+// revalidation without sleeping. Call it while no request is served.
+func advance(h *Handler, d time.Duration) {
+	h.cache.epoch = h.cache.epoch.Add(-d)
+}
 
 // past is a modification time old enough that entries are not racy.
 var past = time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -127,7 +137,7 @@ func TestCacheRevalidation(t *testing.T) {
 	e1 := h.cache.lookup("/a.txt")
 
 	// Unchanged: the entry is kept after revalidation.
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/a.txt", 200, "one")
 	if e := h.cache.lookup("/a.txt"); e != e1 {
 		t.Errorf("unchanged file re-read")
@@ -135,7 +145,7 @@ func TestCacheRevalidation(t *testing.T) {
 
 	// Rewritten in place, new content and modification time.
 	writeFile(t, dir, "a.txt", "two!", past.Add(time.Second))
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	h2 := wantBody(t, h, "/a.txt", 200, "two!")
 	if h2.Get("ETag") == h1.Get("ETag") {
 		t.Errorf("ETag unchanged: %q", h2.Get("ETag"))
@@ -144,7 +154,7 @@ func TestCacheRevalidation(t *testing.T) {
 	// Same size and same modification time, but a new file (renamed
 	// over the old one): the inode tells.
 	replaceFile(t, dir, "a.txt", "TWO!", past.Add(time.Second))
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/a.txt", 200, "TWO!")
 
 	// A mode change is a change (it may make the file unreadable).
@@ -152,7 +162,7 @@ func TestCacheRevalidation(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "a.txt"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/a.txt", 200, "TWO!")
 	if e := h.cache.lookup("/a.txt"); e == e2 {
 		t.Errorf("chmod not noticed")
@@ -162,7 +172,7 @@ func TestCacheRevalidation(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "a.txt")); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/a.txt", 404, defaultNotFoundPage)
 	if h.cache.lookup("/a.txt") != nil || h.cache.len() != 0 || h.cache.total.Load() != 0 {
 		t.Errorf("deleted file still cached (%d entries, %d bytes)", h.cache.len(), h.cache.total.Load())
@@ -180,7 +190,7 @@ func TestCacheDirectoryIndex(t *testing.T) {
 	h := newDirHandler(t, dir, Config{CacheValidity: tick})
 	wantBody(t, h, "/sub/", 200, "v1")
 	writeFile(t, dir, "sub/index.html", "v22", past.Add(time.Second))
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/sub/", 200, "v22")
 
 	// The directory becomes a file: "/sub/" names no directory any
@@ -189,7 +199,7 @@ func TestCacheDirectoryIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, dir, "sub", "file", past)
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/sub/", 404, defaultNotFoundPage)
 	wantBody(t, h, "/sub", 200, "file")
 }
@@ -211,7 +221,7 @@ func TestCacheSymlinkRetargeted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	for _, target := range []string{"/link-in", "/dirlink-in/other.txt", "/dirlink-in/page.html"} {
 		_, _, body := get(h, target)
 		if strings.Contains(body, secret) {
@@ -235,7 +245,7 @@ func TestCacheRacyEntry(t *testing.T) {
 	// A racy entry is re-read when its validity ends, even though its
 	// mtime and size are unchanged: a write in the same timestamp tick
 	// would leave both unchanged.
-	time.Sleep(2 * tick)
+	advance(h, 2*tick)
 	wantBody(t, h, "/fresh.txt", 200, "fresh")
 	wantBody(t, h, "/old.txt", 200, "old")
 	if h.cache.lookup("/fresh.txt") == fresh {
@@ -384,6 +394,8 @@ func TestCacheConcurrent(t *testing.T) {
 	for i := 1; time.Now().Before(deadline); i++ {
 		replaceFile(t, dir, "v.txt", version(i), past.Add(time.Duration(i)*time.Second))
 		replaceFile(t, dir, "index.html", version(i), past.Add(time.Duration(i)*time.Second))
+		// The behaviour under test: versions replaced over real time,
+		// about once per CacheValidity, while readers revalidate.
 		time.Sleep(time.Millisecond)
 	}
 	close(stop)
@@ -395,8 +407,8 @@ func TestCacheConcurrent(t *testing.T) {
 	if total := h.cache.total.Load(); total > 3*(entryOverhead+64) || total < 0 {
 		t.Errorf("cache accounts %d bytes", total)
 	}
-	// Settled: the last version is served.
-	time.Sleep(5 * time.Millisecond)
+	// Settled: the last version is served once its entry is due.
+	advance(h, time.Second)
 	_, _, last := get(h, "/v.txt")
 	_, _, onDisk := get(newDirHandler(t, dir, Config{CacheMaxFileSize: -1}), "/v.txt")
 	if last != onDisk {
