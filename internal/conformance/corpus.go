@@ -7,14 +7,11 @@
 package conformance
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
+
+	"wharf/internal/corpus"
 )
 
 // A Case is one corpus case: the bytes sent to the server and what a
@@ -65,80 +62,41 @@ var lenientGood = map[string]int{
 	"Second request header value (lenient)": 1,
 }
 
-// Dir returns the corpus directory when it exists, else an error that
-// wraps os.ErrNotExist.
-func Dir(dir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "llhttp", "cases.jsonl")); err != nil {
-		return "", err
-	}
-	return dir, nil
-}
+// Dir returns the corpus directory, ../shared/conformance beside the
+// module root (corpus.Dir); the error wraps os.ErrNotExist when it is
+// missing.
+func Dir() (string, error) { return corpus.Dir() }
 
 // Load reads every llhttp case and every picohttpparser request case
 // from dir (../shared/conformance). A missing corpus is an error that
 // wraps os.ErrNotExist.
 func Load(dir string) ([]Case, error) {
-	ll, err := LoadLLHTTP(filepath.Join(dir, "llhttp", "cases.jsonl"))
+	ll, err := LoadLLHTTP(dir)
 	if err != nil {
 		return nil, err
 	}
-	pico, err := LoadPico(filepath.Join(dir, "picohttpparser", "cases.jsonl"))
+	pico, err := LoadPico(dir)
 	if err != nil {
 		return nil, err
 	}
 	return append(ll, pico...), nil
 }
 
-func readLines(path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var lines [][]byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 4<<20)
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			lines = append(lines, append([]byte(nil), sc.Bytes()...))
-		}
-	}
-	return lines, sc.Err()
-}
-
-type llhttpCase struct {
-	ID        int    `json:"id"`
-	Name      string `json:"name"`
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Verdict   string `json:"verdict"`
-	ServerB64 string `json:"server_b64"`
-	Messages  int    `json:"messages_completed"`
-	Meta      struct {
-		SkipBody bool `json:"skipBody"`
-	} `json:"meta"`
-}
-
-// LoadLLHTTP reads llhttp's cases.jsonl. Each case sends server_b64 (the
-// request adapted for a real server: a Host field on the first request).
-// In valid pipelined cases the later HTTP/1.1 requests lack Host, which
-// would make every one of them a trivial 400; Host is added to those
-// (AddHost), and the case's Note says so.
-func LoadLLHTTP(path string) ([]Case, error) {
-	lines, err := readLines(path)
+// LoadLLHTTP reads llhttp's cases from the corpus directory dir, through
+// internal/corpus, the loader internal/http1's corpus test uses too.
+// Each case sends server_b64 (the request adapted for a real server: a
+// Host field on the first request). In valid pipelined cases the later
+// HTTP/1.1 requests lack Host, which would make every one of them a
+// trivial 400; Host is added to those (AddHost), and the case's Note
+// says so.
+func LoadLLHTTP(dir string) ([]Case, error) {
+	all, err := corpus.LoadLLHTTP(dir)
 	if err != nil {
 		return nil, err
 	}
 	var cases []Case
-	for _, line := range lines {
-		var c llhttpCase
-		if err := json.Unmarshal(line, &c); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		raw, err := base64.StdEncoding.DecodeString(c.ServerB64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: case %d: %w", path, c.ID, err)
-		}
+	for _, c := range all {
+		raw := c.Server
 		k := Case{
 			Corpus:  "llhttp",
 			Key:     fmt.Sprintf("llhttp#%d", c.ID),
@@ -204,37 +162,22 @@ func AddHost(raw []byte) ([]byte, int) {
 	return append(out, raw[last:]...), n
 }
 
-type picoCase struct {
-	Fn     string `json:"fn"`
-	Line   int    `json:"line"`
-	Name   string `json:"name"`
-	Expect string `json:"expect"`
-	RawB64 string `json:"raw_b64"`
-}
-
-// LoadPico reads picohttpparser's cases.jsonl: its request cases
-// (test_request) as they are, and its header-section cases
-// (test_headers) after the request line "GET / HTTP/1.0" (HTTP/1.0 so
-// that no Host field is needed). Response and chunked-decoder cases are
-// not requests and are left out.
-func LoadPico(path string) ([]Case, error) {
-	lines, err := readLines(path)
+// LoadPico reads picohttpparser's cases from the corpus directory dir
+// (through internal/corpus): its request cases (test_request) as they
+// are, and its header-section cases (test_headers) after the request
+// line "GET / HTTP/1.0" (HTTP/1.0 so that no Host field is needed).
+// Response and chunked-decoder cases are not requests and are left out.
+func LoadPico(dir string) ([]Case, error) {
+	all, err := corpus.LoadPico(dir)
 	if err != nil {
 		return nil, err
 	}
 	var cases []Case
-	for _, line := range lines {
-		var c picoCase
-		if err := json.Unmarshal(line, &c); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	for _, c := range all {
 		if c.Fn != "test_request" && c.Fn != "test_headers" {
 			continue
 		}
-		raw, err := base64.StdEncoding.DecodeString(c.RawB64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s:%d: %w", path, c.Fn, c.Line, err)
-		}
+		raw := c.Raw
 		k := Case{
 			Corpus: "picohttpparser",
 			Key:    fmt.Sprintf("pico %s:%d", c.Fn, c.Line),
@@ -254,7 +197,7 @@ func LoadPico(path string) ([]Case, error) {
 		case "incomplete":
 			k.Verdict = "incomplete"
 		default:
-			return nil, fmt.Errorf("%s: %s: unknown expectation %q", path, k.Key, c.Expect)
+			return nil, fmt.Errorf("%s: %s: unknown expectation %q", dir, k.Key, c.Expect)
 		}
 		cases = append(cases, k)
 	}

@@ -1,47 +1,32 @@
 package http1
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"wharf/internal/corpus"
 )
 
-// The third-party corpora live next to the repository, in
-// ../shared/conformance (see its README.md); from this package directory
-// that is ../../../shared/conformance.
-var corpusDir = filepath.Join("..", "..", "..", "shared", "conformance")
-
-func openCorpus(t testing.TB, name string) []json.RawMessage {
+// corpusDir returns the third-party corpora's directory, beside the
+// repository in ../shared/conformance (see its README.md), or skips the
+// test when there is none. The cases are read through internal/corpus,
+// the loader internal/conformance's replay uses too.
+func corpusDir(t testing.TB) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, name))
+	dir, err := corpus.Dir()
 	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("../shared/conformance not found: corpus tests skipped (they run in CI)")
+		t.Skipf("corpus tests skipped: no ../shared/conformance beside the repository (they run in CI): %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var lines []json.RawMessage
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
-			lines = append(lines, append(json.RawMessage(nil), sc.Bytes()...))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return dir
 }
 
 // outcome is what a strict server built on this package does with a byte
@@ -147,21 +132,6 @@ func serve(in []byte, skipBody bool) outcome {
 	}
 }
 
-type llhttpCase struct {
-	ID        int    `json:"id"`
-	Name      string `json:"name"`
-	Section   string `json:"section"`
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Verdict   string `json:"verdict"`
-	ServerB64 string `json:"server_b64"`
-	Messages  int    `json:"messages_completed"`
-	Meta      struct {
-		Type     string `json:"type"`
-		SkipBody bool   `json:"skipBody"`
-	} `json:"meta"`
-}
-
 // llhttpValidExceptions are the cases llhttp parses ("valid") that wharf
 // answers with an error status instead, by name, with the status allowed
 // and the reason. Each is either not HTTP (another protocol or method that
@@ -187,7 +157,10 @@ var llhttpValidExceptions = map[string]struct {
 }
 
 func TestCorpusLLHTTP(t *testing.T) {
-	lines := openCorpus(t, filepath.Join("llhttp", "cases.jsonl"))
+	cases, err := corpus.LoadLLHTTP(corpusDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts := map[string]map[string]int{} // verdict -> result -> count
 	count := func(v, r string) {
 		if counts[v] == nil {
@@ -198,15 +171,8 @@ func TestCorpusLLHTTP(t *testing.T) {
 	used := map[string]bool{}
 	hostAdded := 0
 	fragments := map[string]int{} // verdict -> cases with a fragment in a target
-	for _, raw := range lines {
-		var c llhttpCase
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
-		in, err := base64.StdEncoding.DecodeString(c.ServerB64)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range cases {
+		in := c.Server
 		where := fmt.Sprintf("llhttp #%d %s:%d %q (%s)", c.ID, c.File, c.Line, c.Name, c.Verdict)
 		if stripped, ok := stripFragments(in); ok {
 			// A request-target with a fragment is refused (RFC 9112
@@ -324,18 +290,6 @@ func stripFragments(in []byte) ([]byte, bool) {
 	return out, !bytes.Equal(out, in)
 }
 
-type picoCase struct {
-	Fn             string  `json:"fn"`
-	Line           int     `json:"line"`
-	Name           string  `json:"name"`
-	Expect         string  `json:"expect"`
-	RawB64         string  `json:"raw_b64"`
-	ConsumeTrailer *string `json:"consume_trailer"`
-	ChunkedB64     string  `json:"chunked_body_b64"`
-	DecodedB64     *string `json:"decoded_b64"`
-	ExpectedRet    string  `json:"expected_ret"`
-}
-
 // picoExceptions are picohttpparser expectations that RFC 9112 strictness
 // overrides, keyed by "fn:line", with what wharf does instead.
 var picoExceptions = map[string]string{
@@ -348,14 +302,13 @@ var picoExceptions = map[string]string{
 }
 
 func TestCorpusPicoHTTPParser(t *testing.T) {
-	lines := openCorpus(t, filepath.Join("picohttpparser", "cases.jsonl"))
+	cases, err := corpus.LoadPico(corpusDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts := map[string]int{}
 	used := map[string]bool{}
-	for _, raw := range lines {
-		var c picoCase
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range cases {
 		key := fmt.Sprintf("%s:%d", c.Fn, c.Line)
 		where := fmt.Sprintf("picohttpparser %s %q", key, c.Name)
 		_, isException := picoExceptions[key]
@@ -364,7 +317,7 @@ func TestCorpusPicoHTTPParser(t *testing.T) {
 		}
 		switch c.Fn {
 		case "test_request", "test_headers":
-			in, _ := base64.StdEncoding.DecodeString(c.RawB64)
+			in := c.Raw
 			if c.Fn == "test_headers" {
 				// phr_parse_headers parses a field section alone: give it a
 				// request line.
@@ -395,12 +348,8 @@ func TestCorpusPicoHTTPParser(t *testing.T) {
 		case "test_response":
 			counts["test_response skipped: response parsing is not this package's job"]++
 		case "test_chunked", "test_chunked_consume_trailer":
-			src, _ := base64.StdEncoding.DecodeString(c.ChunkedB64)
+			src, want := c.Chunked, c.Decoded
 			out, n, done, err := decodeIn(src, nil, 64)
-			var want []byte
-			if c.DecodedB64 != nil {
-				want, _ = base64.StdEncoding.DecodeString(*c.DecodedB64)
-			}
 			ok := false
 			switch {
 			case isException || c.ExpectedRet == "-1":

@@ -2,65 +2,45 @@ package http1
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"wharf/internal/corpus"
 )
 
 // corpusSeeds returns the request streams of the llhttp and picohttpparser
-// corpora, or nil when ../shared/conformance is absent.
+// corpora (read through internal/corpus), or nil when
+// ../shared/conformance is absent.
 func corpusSeeds(kind string) [][]byte {
+	dir, err := corpus.Dir()
+	if err != nil {
+		return nil
+	}
+	ll, _ := corpus.LoadLLHTTP(dir)
+	pico, _ := corpus.LoadPico(dir)
 	var out [][]byte
-	read := func(name string, each func(raw []byte)) {
-		b, err := os.ReadFile(filepath.Join(corpusDir, name))
-		if err != nil {
-			return
-		}
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(line)) > 0 {
-				each(line)
-			}
-		}
-	}
-	dec := func(s string) []byte {
-		b, _ := base64.StdEncoding.DecodeString(s)
-		return b
-	}
 	switch kind {
 	case "head":
-		read(filepath.Join("llhttp", "cases.jsonl"), func(raw []byte) {
-			var c llhttpCase
-			if json.Unmarshal(raw, &c) == nil {
-				out = append(out, dec(c.ServerB64))
+		for _, c := range ll {
+			out = append(out, c.Server)
+		}
+		for _, c := range pico {
+			if c.Fn == "test_request" {
+				out = append(out, c.Raw)
 			}
-		})
-		read(filepath.Join("picohttpparser", "cases.jsonl"), func(raw []byte) {
-			var c picoCase
-			if json.Unmarshal(raw, &c) == nil && c.Fn == "test_request" {
-				out = append(out, dec(c.RawB64))
-			}
-		})
+		}
 	case "chunked":
-		read(filepath.Join("picohttpparser", "cases.jsonl"), func(raw []byte) {
-			var c picoCase
-			if json.Unmarshal(raw, &c) == nil && c.ChunkedB64 != "" {
-				out = append(out, dec(c.ChunkedB64))
+		for _, c := range pico {
+			if len(c.Chunked) > 0 {
+				out = append(out, c.Chunked)
 			}
-		})
+		}
 		// The bodies of llhttp's chunked requests.
-		read(filepath.Join("llhttp", "cases.jsonl"), func(raw []byte) {
-			var c llhttpCase
-			if json.Unmarshal(raw, &c) != nil {
-				return
-			}
-			in := dec(c.ServerB64)
+		for _, c := range ll {
 			var h Head
-			if n, err := ParseHead(in, nil, &h); err == nil && h.Chunked {
-				out = append(out, in[n:])
+			if n, err := ParseHead(c.Server, nil, &h); err == nil && h.Chunked {
+				out = append(out, c.Server[n:])
 			}
-		})
+		}
 	}
 	return out
 }
