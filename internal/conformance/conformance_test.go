@@ -6,23 +6,32 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"wharf"
 )
 
-// corpusDir is ../shared/conformance seen from this package's directory.
-var corpusDir = filepath.Join("..", "..", "..", "shared", "conformance")
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
+// loadCorpus loads the corpus beside the repository (corpus.Dir), or
+// skips the test when there is none.
 func loadCorpus(t *testing.T) []Case {
 	t.Helper()
-	cases, err := Load(corpusDir)
+	dir, err := Dir()
 	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("../shared/conformance not found: corpus replay skipped (it runs in CI)")
+		t.Skipf("corpus replay skipped: no ../shared/conformance beside the repository (it runs in CI): %v", err)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +76,35 @@ var picoExceptions = map[string]bool{
 // removed.
 var knownEngineBug = map[string]string{}
 
-// startWharf serves the replay handler (WharfHandler), as the replay
-// tool's wharf peer does.
-func startWharf(t *testing.T) string {
+// leakChecked holds the tests whose goroutine check is registered.
+var leakChecked sync.Map // *testing.T -> struct{}
+
+// checkLeaks snapshots the goroutines running now, before the test
+// starts a server, and checks at the end of the test, after every
+// cleanup registered later, that no other goroutine is left. It
+// registers the check once per test, at its first call.
+func checkLeaks(t *testing.T) {
 	t.Helper()
+	if _, dup := leakChecked.LoadOrStore(t, struct{}{}); dup {
+		return
+	}
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		leakChecked.Delete(t)
+		goleak.VerifyNone(t, before)
+	})
+}
+
+// startServer serves srv on a loopback port and returns its address.
+// The cleanup shuts it down, checks that Serve returned
+// ErrServerClosed, and then that no goroutine the test started is left.
+func startServer(t *testing.T, srv *wharf.Server) string {
+	t.Helper()
+	checkLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &wharf.Server{Handler: WharfHandler()}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -90,6 +119,13 @@ func startWharf(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// startWharf serves the replay handler (WharfHandler), as the replay
+// tool's wharf peer does.
+func startWharf(t *testing.T) string {
+	t.Helper()
+	return startServer(t, &wharf.Server{Handler: WharfHandler()})
 }
 
 // TestCorpusReplay replays the corpora against a running wharf.Server

@@ -1,4 +1,4 @@
-package wharf
+package conformance
 
 import (
 	"bufio"
@@ -12,13 +12,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"wharf"
 )
 
 // This file checks every rule of issue 3's "Message syntax and framing"
-// section (and the request limits) on a real server over a raw TCP
-// socket: the status of every answer, that the server closes the
-// connection when it must, and that it keeps serving when it should. It
-// is the table of docs/CONFORMANCE.md.
+// section (and the request limits) on a real wharf.Server over a raw
+// TCP socket, through the public API only: the status of every answer,
+// that the server closes the connection when it must, and that it keeps
+// serving when it should. It is the table of docs/CONFORMANCE.md
+// section 1.
 
 // confProbe is a good request pipelined after the request under test.
 // When the server must keep the connection, it is answered (its answer
@@ -27,13 +30,15 @@ import (
 const confProbe = "GET /probe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 
 // confPause in a request splits it: the parts are written 30 ms apart,
-// longer than the server waits before it parks a connection, so the
-// rest arrives on a parked (or resumed) connection.
+// longer than the server waits before it parks a connection (5 ms), so
+// the rest arrives on a parked (or resumed) connection. The pause is
+// the behaviour under test (a client that sends in pieces), which is
+// why confExchange sleeps.
 const confPause = "<pause>"
 
 // confHandler is the handler of the conformance servers.
-func confHandler() Handler {
-	return HandlerFunc(func(w ResponseWriter, r *Request) {
+func confHandler() wharf.Handler {
+	return wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
 		switch r.Path {
 		case "/echo":
 			b, err := io.ReadAll(r.Body)
@@ -42,6 +47,8 @@ func confHandler() Handler {
 			}
 			w.Write(b)
 		case "/slow":
+			// The behaviour under test: a handler slower than the
+			// pipelined requests around it.
 			time.Sleep(time.Second)
 			w.WriteString("slow\n")
 		case "/ignore":
@@ -80,7 +87,7 @@ func confExchange(addr, raw string, bound time.Duration) (answers []confAnswer, 
 		c.SetWriteDeadline(time.Now().Add(bound))
 		for i, part := range strings.Split(raw, confPause) {
 			if i > 0 {
-				time.Sleep(30 * time.Millisecond)
+				time.Sleep(30 * time.Millisecond) // confPause: the client's pause is the behaviour under test
 			}
 			if _, err := io.WriteString(c, part); err != nil {
 				return // the server closed early, which the reader sees
@@ -492,26 +499,27 @@ func confRows() []confRow {
 	}
 }
 
-// Names of the checks outside the table, for knownEngineBug.
+// Names of the checks outside the table, for rulesEngineBug.
 const (
 	confHeldByBody = "pipelined answer held while the next body is awaited"
 )
 
-// knownEngineBug lists rows (and the named checks below the table) that
+// rulesEngineBug lists rows (and the named checks below the table) that
 // fail because the engine is wrong, by name, with the reason. Each is
 // reported; the row is skipped so that CI stays green until the engine
-// is fixed and the entry removed.
-var knownEngineBug = map[string]string{}
+// is fixed and the entry removed. (knownEngineBug is the corpus
+// replay's list.)
+var rulesEngineBug = map[string]string{}
 
 // TestConformanceRules checks each rule on a real server over raw TCP.
 func TestConformanceRules(t *testing.T) {
 	servers := map[string]string{
-		"": startServer(t, &Server{
+		"": startServer(t, &wharf.Server{
 			Handler:           confHandler(),
 			ReadHeaderTimeout: 2 * time.Second,
 			ReadTimeout:       2 * time.Second,
 		}),
-		"limits": startServer(t, &Server{
+		"limits": startServer(t, &wharf.Server{
 			Handler:           confHandler(),
 			ReadHeaderTimeout: 2 * time.Second,
 			ReadTimeout:       2 * time.Second,
@@ -531,16 +539,16 @@ func TestConformanceRules(t *testing.T) {
 	}
 	// The checks outside the table.
 	seen[confHeldByBody] = true
-	for name := range knownEngineBug {
+	for name := range rulesEngineBug {
 		if !seen[name] {
-			t.Errorf("knownEngineBug entry %q matches no row", name)
+			t.Errorf("rulesEngineBug entry %q matches no row", name)
 		}
 	}
 	t.Run("rules", func(t *testing.T) {
 		for _, tt := range rows {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				if reason, ok := knownEngineBug[tt.name]; ok {
+				if reason, ok := rulesEngineBug[tt.name]; ok {
 					t.Skip("ENGINE BUG: " + reason)
 				}
 				answers, closed, err := confExchange(servers[tt.srv], tt.req, 3*time.Second)
@@ -571,10 +579,10 @@ func TestConformanceRules(t *testing.T) {
 // finished answer must not wait on bytes the client may only send after
 // seeing it).
 func TestConformancePipelinedAnswersNotHeld(t *testing.T) {
-	if reason, ok := knownEngineBug[confHeldByBody]; ok {
+	if reason, ok := rulesEngineBug[confHeldByBody]; ok {
 		t.Skip("ENGINE BUG: " + reason)
 	}
-	addr := startServer(t, &Server{Handler: confHandler(), ReadTimeout: 2 * time.Second})
+	addr := startServer(t, &wharf.Server{Handler: confHandler(), ReadTimeout: 2 * time.Second})
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -616,7 +624,7 @@ func TestConformancePipelinedAnswersNotHeld(t *testing.T) {
 // here, is that a slow handler delays the answers before it in the same
 // batch; each still arrives, in order.
 func TestPipelinedAnswersBatchedBehindSlowHandler(t *testing.T) {
-	addr := startServer(t, &Server{Handler: confHandler()})
+	addr := startServer(t, &wharf.Server{Handler: confHandler()})
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
