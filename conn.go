@@ -272,14 +272,24 @@ func (c *conn) release() {
 // readHead makes sure a complete request head is at rbuf[r0:], parsed
 // into c.head. It returns nil, errParked (the conn now belongs to the
 // parker), errIdleClose, errTimeout, an *http1.Error, or a read error.
+//
+// A small body (up to maxParkedBody, framed by Content-Length, without
+// "Expect: 100-continue") is read with its head: the handler runs only
+// once it is all in rbuf, so a client that trickles its body is parked
+// like one that trickles its head, holding no worker, and head and
+// body together must arrive within ReadHeaderTimeout + ReadTimeout.
 func (c *conn) readHead() error {
 	s := c.srv
 	for {
+		waitBody := false
 		if c.r1 > c.r0 {
 			n, err := http1.ParseHead(c.rbuf[c.r0:c.r1], &s.cfg.limits, &c.head)
 			if err != http1.ErrNeedMore {
 				c.headLen = n
-				return err
+				if err != nil || !c.bodyToCome() {
+					return err
+				}
+				waitBody = true
 			}
 		}
 		// Before waiting for the client, send what pipelined answers
@@ -291,7 +301,7 @@ func (c *conn) readHead() error {
 		if idle && s.closing.Load() {
 			return errIdleClose
 		}
-		if !c.makeRoom() {
+		if !c.makeRoom(waitBody) {
 			return &http1.Error{Status: 431, Reason: "request header fields too large"}
 		}
 		// One monotonic clock read per wait: the deadlines are monos.
@@ -312,6 +322,11 @@ func (c *conn) readHead() error {
 				c.headStart = now
 			}
 			hard = c.headStart + mono(t)
+			if rt := s.cfg.readTimeout; waitBody && rt > 0 {
+				hard += mono(rt)
+			} else if waitBody {
+				hard = 0
+			}
 		}
 		grace := parkGrace
 		if s.pool.Queued() > 0 {
@@ -374,16 +389,36 @@ func (c *conn) readHead() error {
 	}
 }
 
-// makeRoom compacts rbuf and grows it when it is full. The parser
-// rejects heads over the limits, and chunk framing lines are bounded,
-// so growth past maxReadBuf means a peer beyond every limit: false.
-func (c *conn) makeRoom() bool {
+// maxParkedBody is the largest request body read before its handler
+// runs, without a worker while the client is slow (readHead). 64 KiB
+// covers form posts, JSON API calls and small uploads; a larger body
+// streams to its handler.
+const maxParkedBody = 64 << 10
+
+// bodyToCome reports whether the request whose head was just parsed
+// has a small body (see readHead) that is not all in rbuf yet.
+func (c *conn) bodyToCome() bool {
+	h := &c.head
+	cl := h.ContentLength
+	return !h.Chunked && !h.Expect100 && cl > 0 && cl <= maxParkedBody &&
+		cl <= c.srv.cfg.maxBody && int64(c.r1-c.r0) < int64(c.headLen)+cl
+}
+
+// makeRoom compacts rbuf and grows it when it is full; withBody, for a
+// head and a small body (readHead). The parser rejects heads over the
+// limits, and chunk framing lines are bounded, so growth past them
+// means a peer beyond every limit: false.
+func (c *conn) makeRoom(withBody bool) bool {
 	if c.r0 > 0 {
 		c.r1 = copy(c.rbuf, c.rbuf[c.r0:c.r1])
 		c.r0 = 0
 	}
 	if c.r1 == len(c.rbuf) {
-		if len(c.rbuf) >= c.srv.cfg.limits.MaxHeaderBytes+readBufSize && len(c.rbuf) >= 64<<10 {
+		limit := max(c.srv.cfg.limits.MaxHeaderBytes+readBufSize, 64<<10)
+		if withBody {
+			limit = c.headLen + maxParkedBody + readBufSize
+		}
+		if len(c.rbuf) >= limit {
 			return false
 		}
 		nb := make([]byte, 2*len(c.rbuf))
@@ -612,7 +647,7 @@ func (c *conn) fillBody(deadline time.Time) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	if !c.makeRoom() {
+	if !c.makeRoom(false) {
 		return &http1.Error{Status: 400, Reason: "chunk framing too long"}
 	}
 	c.setReadDeadline(toMono(deadline))

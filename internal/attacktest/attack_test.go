@@ -115,12 +115,18 @@ func TestSlowClients(t *testing.T) {
 	slowRead := []string{"-X", "-n", "1", "-w", "10", "-y", "20", "-z", "32", "-k", "1"}
 	attacks := []attack{
 		{name: "slowloris", args: []string{"-H", "-i", "1", "-x", "24"}, path: "/"},
-		// POST to the file server: it answers 405 without reading the
-		// body, tries to drain the unread body for a short while (a
-		// bounded wait, body.go), then closes the connection. So the
-		// connections do not pile up, and the attack is met when the
-		// server has answered them: counted in the access log.
-		{name: "slow body", args: []string{"-B", "-i", "1", "-x", "24", "-s", "65536"}, path: "/", answered: 405},
+		// A body of up to 64 KiB is read before its handler runs,
+		// with the connection parked while the client is slow
+		// (conn.go, readHead): the attack's connections pile up
+		// without holding a worker, as slowloris's do.
+		{name: "slow body", args: []string{"-B", "-i", "1", "-x", "24", "-s", "65536"}, path: "/"},
+		// A larger body streams to its handler. POST to the file
+		// server: it answers 405 without reading the body, tries to
+		// drain the unread body for a short while (a bounded wait,
+		// body.go), then closes the connection. So the connections do
+		// not pile up, and the attack is met when the server has
+		// answered them: counted in the access log.
+		{name: "slow body 1MiB", args: []string{"-B", "-i", "1", "-x", "24", "-s", "1048576"}, path: "/", answered: 405},
 		{name: "slow read 1MiB", args: slowRead, path: "/1m.bin"},
 		{name: "slow read big", args: slowRead, path: "/big.bin"},
 	}
