@@ -25,4 +25,9 @@ var (
 	// byte count is still used as Content-Length if the handler declared
 	// none.
 	ErrBodyNotAllowed = errors.New("wharf: response status or method does not allow a body")
+
+	// ErrHijacked is returned by ResponseWriter methods called after
+	// the handler took the connection over with Hijack, and by a
+	// second Hijack.
+	ErrHijacked = errors.New("wharf: connection has been hijacked")
 )

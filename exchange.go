@@ -84,6 +84,10 @@ func (c *conn) handle() bool {
 	x.body.handlerDone = true
 	x.ctx.finish()
 	c.ctx = nil
+	if w.hijacked {
+		c.dropHijacked()
+		return false
+	}
 
 	// A malformed or oversized body the handler ran into is answered
 	// with its status if the handler had not started its answer.
@@ -143,7 +147,7 @@ func (c *conn) runHandler(w *response, r *Request) {
 				"panic", fmt.Sprint(v), "method", r.Method, "target", r.Target,
 				"remote", r.RemoteAddr, "stack", string(buf))
 			w.closeAfter = true
-			if !w.committed {
+			if !w.committed && !w.hijacked {
 				w.reset()
 				w.WriteHeader(500)
 				w.WriteString("500 Internal Server Error\n")

@@ -155,6 +155,18 @@ func (x *reqCtx) finish() {
 	}
 }
 
+// stopWatch ends the watch, if one is armed, without cancelling: the
+// connection is being handed over to the handler (Hijack).
+func (x *reqCtx) stopWatch() {
+	x.mu.Lock()
+	tok, c := x.tok, x.c
+	x.tok, x.c = 0, nil
+	x.mu.Unlock()
+	if tok != 0 {
+		c.srv.parker.unwatchGone(c, tok)
+	}
+}
+
 // A goneWatcher is a poller that can watch a connection being served
 // for its client going away (reset, or FIN).
 type goneWatcher interface {

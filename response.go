@@ -22,7 +22,8 @@ import (
 // write nothing.
 //
 // The value also implements io.ReaderFrom: io.Copy from an *os.File to
-// a response with a declared Content-Length uses sendfile(2).
+// a response with a declared Content-Length uses sendfile(2); and
+// Hijacker, to take the connection over.
 type ResponseWriter interface {
 	// Header returns the response header to send. Changes after
 	// WriteHeader (or the first Write) have no effect. Fields whose name
@@ -62,6 +63,7 @@ type response struct {
 	isHead      bool
 	closeAfter  bool // the connection closes after this response
 	done        bool // the handler returned
+	hijacked    bool // the handler took the connection over (hijack.go)
 }
 
 func (w *response) init(c *conn, r *Request) {
@@ -86,7 +88,7 @@ func (w *response) reset() {
 func (w *response) Header() *Header { return &w.header }
 
 func (w *response) WriteHeader(code int) {
-	if w.done || w.wroteHeader {
+	if w.done || w.wroteHeader || w.hijacked {
 		return
 	}
 	if code < 100 || code > 999 {
@@ -151,6 +153,9 @@ var errSilent = errors.New("silent")
 func (w *response) beforeWrite(n int) error {
 	if w.done {
 		return ErrHandlerDone
+	}
+	if w.hijacked {
+		return ErrHijacked
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(200)
@@ -229,6 +234,9 @@ var crlf = []byte("\r\n")
 func (w *response) Flush() error {
 	if w.done {
 		return ErrHandlerDone
+	}
+	if w.hijacked {
+		return ErrHijacked
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(200)
@@ -353,6 +361,9 @@ func (w *response) finish() {
 func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if w.done {
 		return 0, ErrHandlerDone
+	}
+	if w.hijacked {
+		return 0, ErrHijacked
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(200)
