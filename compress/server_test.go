@@ -276,3 +276,45 @@ func TestServerStream(t *testing.T) {
 		})
 	}
 }
+
+// TestHandlerHijack: a WebSocket-style upgrade through the middleware,
+// with Accept-Encoding as browsers send it, reaches the connection.
+func TestHandlerHijack(t *testing.T) {
+	done := make(chan struct{})
+	h := compress.Handler(wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		w.Header().Set("Upgrade", "echo")
+		w.WriteHeader(101)
+		hj, ok := w.(wharf.Hijacker)
+		if !ok {
+			t.Errorf("the middleware's writer %T is no wharf.Hijacker", w)
+			close(done)
+			return
+		}
+		nc, rw, err := hj.Hijack()
+		if err != nil {
+			t.Errorf("Hijack through the middleware: %v", err)
+			close(done)
+			return
+		}
+		go func() {
+			defer close(done)
+			defer nc.Close()
+			line, _ := rw.ReadString('\n')
+			rw.WriteString("echo: " + line)
+			rw.Flush()
+		}()
+	}), compress.Config{})
+	_, url := startServer(t, h)
+	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n\r\nhi\n")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	all, _ := io.ReadAll(c)
+	<-done
+	if !strings.HasPrefix(string(all), "HTTP/1.1 101 ") || !strings.HasSuffix(string(all), "\r\n\r\necho: hi\n") {
+		t.Fatalf("got %q", all)
+	}
+}
