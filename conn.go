@@ -40,10 +40,13 @@ var (
 
 // A conn is one client connection.
 //
-// Ownership: a conn is owned by exactly one of the worker serving it,
-// the parker (while parked), or the path closing it. Only the owner
+// Ownership: a conn is owned by exactly one of the pool's queue (a job
+// not yet taken), the worker serving it, the parker (parked shallow,
+// deep, or for writing), a lingering-close goroutine, or, after Hijack,
+// the handler (see the package documentation's table). Only the owner
 // touches the fields below "owner's state"; the owner that closes the
-// conn calls Server.untrack.
+// conn calls Server.untrack (Hijack calls it as it hands the conn
+// over).
 type conn struct {
 	srv *Server
 	// nc is nil while the connection is parked deep (deep_linux.go):

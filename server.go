@@ -89,23 +89,30 @@ type Server struct {
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
 
+	// Set once by start, under mu, and immutable after it (start
+	// happens before any connection exists, so the serving path reads
+	// them without the lock).
+	cfg    config
+	pool   *pool.Pool // owns the workers; never nil after start
+	parker *parker    // owns parked connections; never nil after start
+	ctx    context.Context
+	cancel context.CancelFunc
+	doneCh chan struct{} // closed when every connection is gone after closing
+
+	// Guarded by mu.
 	mu         sync.Mutex
-	listeners  map[*net.Listener]struct{} // owned by Serve; closed by Shutdown/Close
-	conns      map[*conn]struct{}         // every open connection
-	perIP      map[string]int
-	pool       *pool.Pool
-	parker     *parker
-	cfg        config
 	started    bool
-	closing    atomic.Bool // Shutdown or Close began
-	hardClosed bool        // Close began (under mu)
-	stopped    atomic.Bool // stopOnce ran
-	serveWG    sync.WaitGroup
-	ctx        context.Context
-	cancel     context.CancelFunc
-	doneCh     chan struct{}  // closed when every connection is gone after closing
-	lingerSem  chan struct{}  // bounds lingering closes
-	lingerWG   sync.WaitGroup // lingering-close goroutines
+	listeners  map[*net.Listener]struct{} // added by Serve; closed by Shutdown/Close
+	conns      map[*conn]struct{}         // every open connection (not hijacked ones)
+	perIP      map[string]int             // open connections per client IP, with MaxConnsPerIP
+	hardClosed bool                       // Close began
+
+	// Atomic, or safe for concurrent use.
+	closing   atomic.Bool    // Shutdown or Close began
+	stopped   atomic.Bool    // stopOnce ran
+	serveWG   sync.WaitGroup // the Serve calls (accept loops)
+	lingerSem chan struct{}  // bounds lingering closes
+	lingerWG  sync.WaitGroup // lingering-close goroutines
 
 	// Test hooks: set only by this package's tests, before the server
 	// starts, and read once by start. Fields rather than package
