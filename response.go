@@ -411,6 +411,14 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 }
 
 // regularFile is what a file body needs to be sent by the connection.
+// The bytes are sent from the file's current offset, which then moves
+// past them, unless the value also has a method
+//
+//	FileOffset() int64
+//
+// giving the offset to send from: then the file's own offset is
+// neither read nor moved, so one descriptor may be sent by several
+// connections at once (a file server's open-file cache).
 type regularFile interface {
 	SyscallConn() (syscall.RawConn, error)
 	Stat() (os.FileInfo, error)

@@ -27,17 +27,25 @@ func (c *conn) setCork(on bool) bool {
 	return cerr == nil && err == nil
 }
 
-// newFileSend duplicates f's descriptor and notes its offset.
+// newFileSend duplicates f's descriptor and notes its offset (see
+// regularFile).
 func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	sc, err := f.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
 	fs := &fileSend{fd: -1, remaining: n}
+	fo, explicit := f.(interface{ FileOffset() int64 })
 	var derr error
 	cerr := sc.Control(func(fd uintptr) {
 		fs.fd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-		if derr == nil {
+		switch {
+		case derr != nil:
+		case explicit:
+			// sendfile(2) with an offset neither reads nor moves the
+			// descriptor's own.
+			fs.off = fo.FileOffset()
+		default:
 			fs.off, derr = unix.Seek(int(fd), 0, 1 /* io.SeekCurrent */)
 			if derr == nil {
 				// The caller's offset moves as if it had read the body.

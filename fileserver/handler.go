@@ -133,9 +133,10 @@ type Handler struct {
 	log           *slog.Logger
 	now           func() time.Time // the clock, for dates; replaced in tests
 	cache         *cache           // nil when disabled
+	files         openFiles        // large files kept open; used only with a cache
 	links         linkWarnings     // refused symlinks already logged
 
-	closed    atomic.Bool // Close was called on a NewDir Handler: serve nothing from the cache
+	closed    atomic.Bool // Close was called: serve nothing from the caches, fill them no more
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -247,17 +248,20 @@ func NewDir(dir string, cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// Close releases the directory opened by NewDir; for a Handler made by
-// New it does nothing. Requests served after Close answer 500. Close
-// may be called more than once; later calls return the first call's
-// result.
+// Close releases what the Handler holds: the directory opened by
+// NewDir, the cache, and the large files it keeps open between
+// requests (each closed once the requests using it are done).
+// Requests served after Close answer 500 for a NewDir Handler, and are
+// served without the caches for a New one. Close may be called more
+// than once; later calls return the first call's result.
 func (h *Handler) Close() error {
 	h.closeOnce.Do(func() {
+		h.closed.Store(true)
+		if h.cache != nil {
+			h.cache.purge()
+		}
+		h.files.purge()
 		if h.root != nil {
-			h.closed.Store(true)
-			if h.cache != nil {
-				h.cache.purge()
-			}
 			h.closeErr = h.root.Close()
 		}
 	})
@@ -295,7 +299,7 @@ func (h *Handler) ServeHTTP(w wharf.ResponseWriter, r *wharf.Request) {
 		h.fixed(w, r, status, badRequestBody)
 		return
 	}
-	if !h.serveCached(w, r, t.path) {
+	if !h.serveCached(w, r, t.path) && !h.serveOpen(w, r, t.path) {
 		h.serveUncached(w, r, t)
 	}
 }
@@ -367,8 +371,19 @@ func (h *Handler) serveUncached(w wharf.ResponseWriter, r *wharf.Request, t targ
 		h.fail(w, r, name, err)
 		return
 	}
-	defer f.Close()
 	sides, _ := h.sidecars(name, fi)
+	if c := h.cache; c != nil && !fits(c, fi, sides) {
+		if of := h.newOpen(name, f, fi, sides); of != nil {
+			// A large file: kept open for the next requests.
+			if h.files.put(t.path, of) && h.closed.Load() {
+				h.files.purge() // Close ran meanwhile
+			}
+			defer of.release()
+			h.serveResource(w, r, t.path, name, f, fi, sides)
+			return
+		}
+	}
+	defer f.Close()
 	h.serveResource(w, r, t.path, name, f, fi, sides)
 }
 

@@ -165,7 +165,11 @@ func (h *Handler) streamCompressed(w wharf.ResponseWriter, r *wharf.Request, m *
 		return
 	}
 	cw := h.comp.NewWriter(w, m.enc)
-	_, err := io.Copy(cw, io.LimitReader(f, m.size))
+	var src io.Reader = io.LimitReader(f, m.size)
+	if ra, ok := f.(io.ReaderAt); ok {
+		src = io.NewSectionReader(ra, 0, m.size) // the file may be shared: no offset
+	}
+	_, err := io.Copy(cw, src)
 	if cerr := cw.Close(); err == nil {
 		err = cerr
 	}

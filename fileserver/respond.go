@@ -77,7 +77,7 @@ func (h *Handler) respond(w wharf.ResponseWriter, r *wharf.Request, m *meta, con
 	if content != nil {
 		_, err = w.Write(content)
 	} else {
-		err = sendFile(w, f, m.size)
+		err = sendFile(w, f, 0, m.size)
 	}
 	if err != nil {
 		// Most often the client went away. The status is sent; the
@@ -114,12 +114,10 @@ func (h *Handler) sendRanges(w wharf.ResponseWriter, r *wharf.Request, m *meta, 
 		if r.Method == "HEAD" {
 			return
 		}
-		if s, ok := f.(io.Seeker); ok && f != nil {
+		if f != nil {
 			// From the range's offset, the server's sendfile path
 			// sends the file as it would the whole of it.
-			if _, err = s.Seek(br.start, io.SeekStart); err == nil {
-				err = sendFile(w, f, br.length)
-			}
+			err = sendFile(w, f, br.start, br.length)
 		} else {
 			_, err = io.Copy(w, io.NewSectionReader(src, br.start, br.length))
 		}
@@ -151,18 +149,28 @@ func readerAt(content []byte, f fs.File) io.ReaderAt {
 	return nil
 }
 
-// sendFile copies n bytes of f, from its current offset, to w. It
-// hands the file to the ResponseWriter's ReadFrom in a form that still
-// shows the *os.File's SyscallConn and Stat, so that the server can
-// send it with sendfile(2) (io.Copy would not: it prefers the source's
+// sendFile copies n bytes of f, from offset off, to w. It hands the
+// file to the ResponseWriter's ReadFrom in a form that still shows the
+// *os.File's SyscallConn and Stat, and says its offset (FileOffset), so
+// that the server can send it with sendfile(2) without touching the
+// descriptor's own offset (io.Copy would not: it prefers the source's
 // WriterTo, and os.File.WriteTo falls back to io.Copy with the file
-// wrapped in a type that hides it), and that reads no more than n
-// bytes for any other writer. The answer's Content-Length must be
-// set: the server then frames the body by length.
-func sendFile(w wharf.ResponseWriter, f fs.File, n int64) error {
-	var src io.Reader = io.LimitReader(f, n)
-	if of, ok := f.(*os.File); ok {
-		src = &fileSection{f: of, n: n}
+// wrapped in a type that hides it); any other writer gets at most n
+// bytes read with ReadAt. The file's own offset is never used, so
+// requests may share one open file (the open-file cache). The answer's
+// Content-Length must be set: the server then frames the body by
+// length.
+func sendFile(w wharf.ResponseWriter, f fs.File, off, n int64) error {
+	var src io.Reader
+	switch ff := f.(type) {
+	case *os.File:
+		src = &fileSection{f: ff, off: off, n: n}
+	case io.ReaderAt:
+		src = io.NewSectionReader(ff, off, n)
+	default:
+		// Only a file read from its start has no ReadAt here
+		// (readerAt refuses ranges for such files).
+		src = io.LimitReader(f, n)
 	}
 	var err error
 	if rf, ok := w.(io.ReaderFrom); ok {
@@ -173,13 +181,14 @@ func sendFile(w wharf.ResponseWriter, f fs.File, n int64) error {
 	return err
 }
 
-// A fileSection reads at most n bytes of f from its offset, and shows
-// f's descriptor (SyscallConn, Stat) to a writer that sends files
-// itself; such a writer sends no more than the Content-Length it was
-// given.
+// A fileSection is n bytes of f from offset off. It reads with ReadAt,
+// and shows f's descriptor (SyscallConn, Stat) and the offset
+// (FileOffset) to a writer that sends files itself; such a writer sends
+// no more than the Content-Length it was given.
 type fileSection struct {
-	f *os.File
-	n int64
+	f   *os.File
+	off int64
+	n   int64
 }
 
 func (s *fileSection) Read(p []byte) (int, error) {
@@ -189,10 +198,15 @@ func (s *fileSection) Read(p []byte) (int, error) {
 	if int64(len(p)) > s.n {
 		p = p[:s.n]
 	}
-	n, err := s.f.Read(p)
+	n, err := s.f.ReadAt(p, s.off)
+	s.off += int64(n)
 	s.n -= int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
 	return n, err
 }
 
 func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
 func (s *fileSection) Stat() (os.FileInfo, error)            { return s.f.Stat() }
+func (s *fileSection) FileOffset() int64                     { return s.off }

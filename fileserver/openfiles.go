@@ -1,0 +1,164 @@
+package fileserver
+
+import (
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"wharf"
+)
+
+// maxOpenFiles bounds the descriptors the open-file cache holds.
+const maxOpenFiles = 1024
+
+// openFiles keeps files too large for the cache open between requests,
+// with their FileInfo and sidecars, as nginx's open_file_cache does: a
+// request for one (a range of a video, a download) then costs no
+// stat, open, fstat or close, only the send. Entries are trusted for
+// Config.CacheValidity like the cache's, then validated with a stat of
+// the name and of the sidecar names.
+//
+// Requests share one descriptor: they never use its offset (sendFile
+// reads with ReadAt and gives the server the offset to send from).
+// Each user holds a reference, and the file is closed when the cache
+// has dropped it and the last user is done. Safe for concurrent use.
+type openFiles struct {
+	mu sync.RWMutex
+	m  map[string]*openFile // by decoded request path; guarded by mu
+}
+
+// An openFile is a large file kept open. Immutable once published,
+// except the atomics.
+type openFile struct {
+	name  string
+	f     *os.File
+	fi    fs.FileInfo
+	sides [numEnc]sidecar
+
+	refs     atomic.Int32 // the cache's reference (while cached) plus one per user
+	checkAt  atomic.Int64 // cache clock (ns) after which a use must validate
+	checking atomic.Bool  // a request is validating it
+}
+
+// release drops a reference, closing the file with the last.
+func (of *openFile) release() {
+	if of.refs.Add(-1) == 0 {
+		of.f.Close()
+	}
+}
+
+// get returns the entry for key with a reference the caller must
+// release, or nil.
+func (o *openFiles) get(key string) *openFile {
+	o.mu.RLock()
+	of := o.m[key]
+	if of != nil {
+		of.refs.Add(1) // under the read lock: remove cannot drop the last reference meanwhile
+	}
+	o.mu.RUnlock()
+	return of
+}
+
+// put publishes of (holding one reference for the cache) under key,
+// unless an entry is there already or the cache is full; it reports
+// whether it did. On false the caller keeps its own reference only.
+func (o *openFiles) put(key string, of *openFile) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = make(map[string]*openFile)
+	}
+	if _, ok := o.m[key]; ok || len(o.m) >= maxOpenFiles {
+		return false
+	}
+	of.refs.Add(1)
+	o.m[key] = of
+	return true
+}
+
+// remove drops the entry for key if it is still of, releasing the
+// cache's reference.
+func (o *openFiles) remove(key string, of *openFile) {
+	o.mu.Lock()
+	drop := o.m[key] == of
+	if drop {
+		delete(o.m, key)
+	}
+	o.mu.Unlock()
+	if drop {
+		of.release()
+	}
+}
+
+// purge drops every entry.
+func (o *openFiles) purge() {
+	o.mu.Lock()
+	m := o.m
+	o.m = nil
+	o.mu.Unlock()
+	for _, of := range m {
+		of.release()
+	}
+}
+
+// serveOpen answers from the open-file cache, if it holds key and the
+// entry may still be served, and reports whether it did.
+func (h *Handler) serveOpen(w wharf.ResponseWriter, r *wharf.Request, key string) bool {
+	of := h.files.get(key)
+	if of == nil {
+		return false
+	}
+	defer of.release()
+	c := h.cache
+	if now := c.clock(); now >= of.checkAt.Load() && of.checking.CompareAndSwap(false, true) {
+		ok := h.openUnchanged(of)
+		if ok {
+			of.checkAt.Store(c.clock() + c.validity)
+		}
+		of.checking.Store(false)
+		if !ok {
+			h.files.remove(key, of)
+			return false
+		}
+	}
+	h.serveResource(w, r, key, of.name, of.f, of.fi, of.sides)
+	return true
+}
+
+// openUnchanged reports whether the file of is, and its sidecars, are
+// still the versions it holds: a stat of each name, through the same
+// file system (so a file that may no longer be served is dropped).
+func (h *Handler) openUnchanged(of *openFile) bool {
+	fi, err := fs.Stat(h.fsys, of.name)
+	if err != nil || !fi.Mode().IsRegular() || !versionOf(of.fi).equal(versionOf(fi)) {
+		return false
+	}
+	sides, _ := h.sidecars(of.name, fi)
+	for enc, s := range sides {
+		o := of.sides[enc]
+		switch {
+		case (s.fi == nil) != (o.fi == nil):
+			return false
+		case s.fi != nil && !versionOf(s.fi).equal(versionOf(o.fi)):
+			return false
+		}
+	}
+	return true
+}
+
+// newOpen returns an openFile for f, just opened for key, with one
+// reference, the caller's, or nil if f cannot be kept open (not an
+// *os.File, or no cache). The caller offers it to h.files and releases
+// its reference when done: the file is closed then unless the
+// open-file cache took it.
+func (h *Handler) newOpen(name string, f fs.File, fi fs.FileInfo, sides [numEnc]sidecar) *openFile {
+	osf, ok := f.(*os.File)
+	if !ok || h.cache == nil || h.closed.Load() {
+		return nil
+	}
+	of := &openFile{name: name, f: osf, fi: fi, sides: sides}
+	of.refs.Store(1)
+	of.checkAt.Store(h.cache.clock() + h.cache.validity)
+	return of
+}

@@ -1,0 +1,121 @@
+package fileserver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingFS counts the files opened.
+type countingFS struct {
+	fs.StatFS
+	opens atomic.Int32
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.opens.Add(1)
+	return c.StatFS.Open(name)
+}
+
+// patterned returns n bytes in which every 8-byte word says its offset,
+// so that a range from the wrong place cannot pass for the right one.
+func patterned(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i += 8 {
+		fmt.Fprintf(&b, "%07x\n", i)
+	}
+	return b.String()[:n]
+}
+
+func TestOpenFilesKeepsLargeFilesOpen(t *testing.T) {
+	dir := t.TempDir()
+	big := patterned(200 << 10)
+	writeFile(t, dir, "big.bin", big, past)
+	cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+	h := New(cfs, Config{CacheValidity: time.Hour})
+	defer h.Close()
+	for i := range 5 {
+		wantBody(t, h, "/big.bin", 200, big)
+		check(t, "range", serve(h, request{"GET", "/big.bin", hdr("Range", "bytes=1000-1999")}),
+			want{code: 206, body: big[1000:2000]})
+		if i == 0 && cfs.opens.Load() != 1 {
+			t.Fatalf("opens after the first request: %d", cfs.opens.Load())
+		}
+	}
+	if n := cfs.opens.Load(); n != 1 {
+		t.Errorf("%d opens for 10 requests; want 1 (the open-file cache)", n)
+	}
+	// Close releases it, and requests after it open the file again.
+	h.Close()
+	if len(h.files.m) != 0 {
+		t.Errorf("%d files still open after Close", len(h.files.m))
+	}
+}
+
+// TestOpenFilesRevalidate: a replaced large file is seen after
+// CacheValidity, and the old descriptor is closed once unused.
+func TestOpenFilesRevalidate(t *testing.T) {
+	dir := t.TempDir()
+	old, new := patterned(100<<10), strings.ToUpper(patterned(120<<10))
+	writeFile(t, dir, "v.bin", old, past)
+	h := newDirHandler(t, dir, Config{CacheValidity: -1})
+	wantBody(t, h, "/v.bin", 200, old)
+	of := h.files.get("/v.bin")
+	if of == nil {
+		t.Fatal("not kept open")
+	}
+	of.release()
+	replaceFile(t, dir, "v.bin", new, past.Add(time.Second))
+	wantBody(t, h, "/v.bin", 200, new)
+	if of.refs.Load() != 0 {
+		t.Errorf("the replaced file's descriptor has %d references", of.refs.Load())
+	}
+	if _, err := of.f.Stat(); err == nil {
+		t.Error("the replaced file's descriptor is still open")
+	}
+}
+
+// TestOpenFilesConcurrentRanges: requests sharing one descriptor each
+// get their own bytes, through the server's sendfile path.
+func TestOpenFilesConcurrentRanges(t *testing.T) {
+	dir := t.TempDir()
+	big := patterned(1 << 20)
+	writeFile(t, dir, "big.bin", big, past)
+	h := newDirHandler(t, dir, Config{})
+	url := startListingServer(t, h)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				start := (g*20 + i) * 4099 % (len(big) - 70000)
+				end := start + 65536 + g
+				req, _ := http.NewRequest("GET", url+"/big.bin", nil)
+				req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", start, end))
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 206 || !bytes.Equal(body, []byte(big[start:end+1])) {
+					t.Errorf("range %d-%d: %d, %d bytes, wrong content", start, end, resp.StatusCode, len(body))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
