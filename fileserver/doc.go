@@ -170,5 +170,13 @@
 //     inode (an in-place rewrite that restores the time) is not
 //     seen; such an edit also keeps the ETag, so clients would not
 //     see it either.
-//   - Close (NewDir) empties the cache; requests then answer 500.
+//   - Files too large for the cache are kept open between requests
+//     instead (up to 1,024 of them, as nginx's open_file_cache), with
+//     their sidecars, and validated the same way with a stat of each
+//     name: a request for one (a range of a video, a download) costs
+//     no open or close, only the send. Requests share the descriptor
+//     and never use its offset; a replaced file's old descriptor is
+//     closed when the last request sending it is done.
+//   - Close empties the caches and closes the kept files; a NewDir
+//     Handler then answers 500.
 package fileserver
