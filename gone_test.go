@@ -36,7 +36,7 @@ func goneServer(t *testing.T, wait time.Duration) (s *Server, addr string, seen 
 		w.WriteString("done\n")
 	})
 	addr = startServer(t, s)
-	if _, ok := parkerOf(t, s).poll.(goneWatcher); !ok {
+	if _, ok := s.parker.poll.(goneWatcher); !ok {
 		t.Skip("the disconnect watch needs epoll")
 	}
 	return s, addr, seen
@@ -169,38 +169,13 @@ func TestContextAfterHandler(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 }
 
-// waitHandlerWaiting polls until a handler of s has armed its watch:
+// waitHandlerWaiting waits until a handler of s has armed its watch:
 // the parker then holds a gone-watch.
 func waitHandlerWaiting(t *testing.T, s *Server) {
 	t.Helper()
-	p := parkerOf(t, s)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		n := len(p.watches)
-		p.mu.Unlock()
-		if n > 0 {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatal("the handler never waited on its context")
-}
-
-// parkerOf polls until s has started (Serve runs on another goroutine)
-// and returns its parker.
-func parkerOf(t *testing.T, s *Server) *parker {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		s.mu.Lock()
-		p := s.parker
-		s.mu.Unlock()
-		if p != nil {
-			return p
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatal("the server did not start")
-	return nil
+	waitFor(t, "a handler waiting on its context", func() bool {
+		s.parker.mu.Lock()
+		defer s.parker.mu.Unlock()
+		return len(s.parker.watches) > 0
+	})
 }

@@ -41,7 +41,7 @@ func TestSlowSmallBodiesHoldNoWorker(t *testing.T) {
 		}
 		slow = append(slow, c)
 		io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\nfirst bytes")
-		waitParked(t, s, i+1)
+		waitFor(t, "the slow body's connection parked", func() bool { return parkedConns(s) == i+1 })
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
@@ -129,21 +129,4 @@ func TestSmallBodyParkedManyAtOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-// waitParked polls until s's parker holds n connections.
-func waitParked(t *testing.T, s *Server, n int) {
-	t.Helper()
-	p := parkerOf(t, s)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		got := len(p.conns)
-		p.mu.Unlock()
-		if got >= n {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("%d connections never parked", n)
 }
