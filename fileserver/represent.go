@@ -143,23 +143,9 @@ func fits(c *cache, fi fs.FileInfo, sides [numEnc]sidecar) bool {
 // not known in advance, so the server sends it chunked. Preconditions
 // apply to the weak ETag in m; a Range never reaches here.
 func (h *Handler) streamCompressed(w wharf.ResponseWriter, r *wharf.Request, m *meta, f fs.File) {
-	hdr := w.Header()
-	hdr.Add("Vary", "Accept-Encoding")
-	switch checkConditions(r.Header, m.etag, m.mtime, h.now) {
-	case condNotModified:
-		h.validators(hdr, m)
-		w.WriteHeader(304)
-		return
-	case condFailed:
-		hdr.Set("Content-Length", "0")
-		w.WriteHeader(412)
+	if h.answeredByConditions(w, r, m) {
 		return
 	}
-	hdr.Set("Content-Type", m.ctype)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Accept-Ranges", "bytes")
-	hdr.Set("Content-Encoding", m.enc.String())
-	h.validators(hdr, m)
 	w.WriteHeader(200)
 	if r.Method == "HEAD" {
 		return

@@ -21,31 +21,10 @@ import (
 //
 // For a cached representation without a Range it allocates nothing.
 func (h *Handler) respond(w wharf.ResponseWriter, r *wharf.Request, m *meta, content []byte, f fs.File) {
+	if h.answeredByConditions(w, r, m) {
+		return
+	}
 	hdr := w.Header()
-	if m.vary {
-		hdr.Add("Vary", "Accept-Encoding")
-	}
-	switch checkConditions(r.Header, m.etag, m.mtime, h.now) {
-	case condNotModified:
-		// RFC 9110 15.4.5: the validators and the caching fields, no
-		// Content-Type or Content-Length (which would describe the
-		// 200's body).
-		h.validators(hdr, m)
-		w.WriteHeader(304)
-		return
-	case condFailed:
-		hdr.Set("Content-Length", "0")
-		w.WriteHeader(412)
-		return
-	}
-	hdr.Set("Content-Type", m.ctype)
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Accept-Ranges", "bytes")
-	if m.enc != compress.Identity {
-		hdr.Set("Content-Encoding", m.enc.String())
-	}
-	h.validators(hdr, m)
-
 	if i := r.Header.Next("Range", 0); i >= 0 && r.Header.Next("Range", i+1) < 0 &&
 		ifRangeAllows(r.Header, m.etag, m.mtime, h.now) {
 		var buf [1]byteRange
@@ -85,6 +64,38 @@ func (h *Handler) respond(w wharf.ResponseWriter, r *wharf.Request, m *meta, con
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending file failed",
 			slog.String("path", r.Path), slog.Any("err", err))
 	}
+}
+
+// answeredByConditions evaluates the request's preconditions against
+// the representation m describes and answers 304 or 412 if they say
+// so, reporting whether it did; otherwise it sets the header fields of
+// m's answer (all but the framing) and reports false.
+func (h *Handler) answeredByConditions(w wharf.ResponseWriter, r *wharf.Request, m *meta) bool {
+	hdr := w.Header()
+	if m.vary {
+		hdr.Add("Vary", "Accept-Encoding")
+	}
+	switch checkConditions(r.Header, m.etag, m.mtime, h.now) {
+	case condNotModified:
+		// RFC 9110 15.4.5: the validators and the caching fields, no
+		// Content-Type or Content-Length (which would describe the
+		// 200's body).
+		h.validators(hdr, m)
+		w.WriteHeader(304)
+		return true
+	case condFailed:
+		hdr.Set("Content-Length", "0")
+		w.WriteHeader(412)
+		return true
+	}
+	hdr.Set("Content-Type", m.ctype)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Accept-Ranges", "bytes")
+	if m.enc != compress.Identity {
+		hdr.Set("Content-Encoding", m.enc.String())
+	}
+	h.validators(hdr, m)
+	return false
 }
 
 // validators sets the fields a 200, 206 and 304 share: ETag,
