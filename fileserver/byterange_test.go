@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -230,22 +231,12 @@ func checkRangeInvariants(t *testing.T, v string, size int64, rs []byteRange, ve
 		t.Fatalf("parseRange(%q, %d): ranges %v sum to %d >= size", v, size, rs, sum)
 	}
 	sorted := slices.Clone(rs)
-	slices.SortFunc(sorted, func(a, b byteRange) int { return cmpInt64(a.start, b.start) })
+	slices.SortFunc(sorted, func(a, b byteRange) int { return cmp.Compare(a.start, b.start) })
 	for i := 1; i < len(sorted); i++ {
 		if gap := sorted[i].start - sorted[i-1].end(); gap < mergeGap {
 			t.Fatalf("parseRange(%q, %d): ranges %v and %v overlap or are %d < mergeGap apart", v, size, sorted[i-1], sorted[i], gap)
 		}
 	}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func FuzzParseRange(f *testing.F) {

@@ -20,6 +20,7 @@ package fileserver
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -611,7 +612,7 @@ func ifRangeMatches(c diffCase, f *diffFile) bool {
 // the order asked. It is the test's own statement of wharf's policy.
 func mergeRanges(rs []byteRange) []byteRange {
 	sorted := slices.Clone(rs)
-	slices.SortStableFunc(sorted, func(a, b byteRange) int { return cmpInt64(a.start, b.start) })
+	slices.SortStableFunc(sorted, func(a, b byteRange) int { return cmp.Compare(a.start, b.start) })
 	var out []byteRange
 	for _, r := range sorted {
 		if n := len(out); n > 0 && r.start < out[n-1].end()+mergeGap {

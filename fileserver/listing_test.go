@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -585,21 +586,11 @@ func TestCompareNames(t *testing.T) {
 	sorted := []string{"", "01", "1", "2", "10", "A", "a", "a01", "a1", "a2", "a10", "a10b", "ab", "B", "b", "é", "ü"}
 	for i, a := range sorted {
 		for j, b := range sorted {
-			if got, want := compareNames(a, b), compareInts(i, j); got != want {
+			if got, want := compareNames(a, b), cmp.Compare(i, j); got != want {
 				t.Errorf("compareNames(%q, %q) = %d; want %d", a, b, got, want)
 			}
 		}
 	}
-}
-
-func compareInts(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Through ServeHTTP: with Config.Browse, a directory without an
