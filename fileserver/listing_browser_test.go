@@ -82,10 +82,10 @@ func browserSite(t *testing.T, dir string) string {
 	return "/projects/wharf/"
 }
 
-// startListingServer serves h on a loopback port until the test ends
-// and returns its base URL. The cleanup shuts the server down and
-// checks that it left no goroutine behind.
-func startListingServer(t *testing.T, h wharf.Handler) string {
+// startServer serves h on a loopback port until the test ends and
+// returns its base URL. The cleanup shuts the server down and checks
+// that it left no goroutine behind.
+func startServer(t *testing.T, h wharf.Handler) string {
 	t.Helper()
 	leaks := goleak.IgnoreCurrent() // the goroutines before the server
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -158,7 +158,7 @@ func TestListingInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	url := startListingServer(t, h) + page
+	url := startServer(t, h) + page
 
 	t.Run("dom", func(t *testing.T) {
 		dom, log := chromium(t, bin, "--dump-dom", url)

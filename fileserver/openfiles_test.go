@@ -90,7 +90,7 @@ func TestOpenFilesConcurrentRanges(t *testing.T) {
 	big := patterned(1 << 20)
 	writeFile(t, dir, "big.bin", big, past)
 	h := newDirHandler(t, dir, Config{})
-	url := startListingServer(t, h)
+	url := startServer(t, h)
 	client := &http.Client{}
 	defer client.CloseIdleConnections()
 	var wg sync.WaitGroup

@@ -113,10 +113,8 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -133,8 +131,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"wharf"
 	"wharf/compress"
@@ -399,17 +395,12 @@ func parseConfig(cfg *Config, words []string) error {
 // run serves site with cfg on a real server and runs the script's
 // cases against it.
 func (sc *script) run(t *testing.T, site string, cfg Config) {
-	ignore := goleak.IgnoreCurrent() // before the server starts
 	h, err := NewDir(site, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, stop := startFileServer(t, h)
-	defer func() {
-		stop()
-		h.Close()
-		goleak.VerifyNone(t, ignore)
-	}()
+	t.Cleanup(func() { h.Close() }) // after the server's cleanup
+	addr := strings.TrimPrefix(startServer(t, h), "http://")
 	vars := map[string]string{
 		"lastmod": siteTime.Format(timeFormat),
 		"before":  siteTime.Add(-time.Second).Format(timeFormat),
@@ -439,30 +430,6 @@ func (sc *script) run(t *testing.T, site string, cfg Config) {
 		if closed {
 			c.nc.Close()
 			c = nil
-		}
-	}
-}
-
-// startFileServer serves h on a loopback port; stop shuts the server
-// down and waits for Serve to return.
-func startFileServer(t *testing.T, h wharf.Handler) (addr string, stop func()) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &wharf.Server{Handler: h, Workers: 4}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	return ln.Addr().String(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			s.Close()
-		}
-		if err := <-done; !errors.Is(err, wharf.ErrServerClosed) {
-			t.Errorf("Serve returned %v; want ErrServerClosed", err)
 		}
 	}
 }
