@@ -55,12 +55,14 @@ func (h *Handler) notFoundEntry() *entry {
 	if fi.Size() > maxNotFoundFile {
 		return nil
 	}
-	var none [numEnc]sidecar
-	e, err := h.readEntry(t.name, f, fi, none)
+	// With its sidecars: the entry is also the one a request for the
+	// page itself is served from.
+	sides, _ := h.sidecars(t.name, fi)
+	e, err := h.readEntry(t.name, f, fi, sides)
 	if err != nil {
 		return nil
 	}
-	if c := h.cache; c != nil && e.cacheable && fi.Size() <= c.maxFile {
+	if c := h.cache; c != nil && e.cacheable && fits(c, fi, sides) {
 		c.put(key, e)
 	}
 	return e

@@ -63,3 +63,15 @@ func TestCacheControl(t *testing.T) {
 	check(t, "304", serve(h, request{"GET", "/a.txt", hdr("If-None-Match", got.Get("ETag"))}), want{code: 304, header: cc})
 	check(t, "404", serve(h, request{"GET", "/b.txt", nil}), want{code: 404, header: map[string]string{"Cache-Control": absent}, body: defaultNotFoundPage})
 }
+
+// TestNotFoundFileSidecars: the cache entry a 404 fills is also the one
+// a request for the page itself is served from, sidecars included.
+func TestNotFoundFileSidecars(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "404.html", "<h1>lost</h1>", past)
+	writeFile(t, dir, "404.html.gz", "GZ", past.Add(time.Second))
+	h := newDirHandler(t, dir, Config{NotFoundFile: "404.html", Precompressed: true, CacheValidity: time.Hour})
+	check(t, "404", serve(h, request{"GET", "/nope", nil}), want{code: 404, body: "<h1>lost</h1>"})
+	check(t, "the page, gzip", serve(h, request{"GET", "/404.html", hdr("Accept-Encoding", "gzip")}),
+		want{code: 200, header: map[string]string{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}, body: "GZ"})
+}
