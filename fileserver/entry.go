@@ -151,12 +151,6 @@ func (h *Handler) sidecars(name string, orig fs.FileInfo) (s [numEnc]sidecar, an
 func (h *Handler) readEntry(name string, f fs.File, fi fs.FileInfo, sides [numEnc]sidecar) (*entry, error) {
 	e := &entry{name: name, cacheable: true}
 	ctype := contentType(name)
-	var anySide bool
-	for enc := range sides {
-		if sides[enc].fi != nil {
-			anySide = true
-		}
-	}
 	if f != nil {
 		r, ok, err := h.readRep(f, fi, ctype, compress.Identity)
 		if err != nil {
@@ -188,7 +182,7 @@ func (h *Handler) readEntry(name string, f fs.File, fi fs.FileInfo, sides [numEn
 	if e.flyOK {
 		e.offered |= h.flyEnc
 	}
-	vary := e.offered != 0 || anySide
+	vary := e.offered != 0
 	if e.id != nil {
 		e.id.vary = vary
 	}
