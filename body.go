@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // noBody is the Body of a request without one.

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // Buffer sizes. A connection being served holds one read buffer and one

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // The Date field (RFC 9110 6.6.1) has one-second resolution, so it is

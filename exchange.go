@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"time"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // An exchange is the one allocation a request costs: the Request the

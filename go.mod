@@ -1,4 +1,4 @@
-module wharf
+module github.com/wharfhttp/wharf
 
 go 1.26.0
 

@@ -3,7 +3,7 @@ package wharf
 import (
 	"unsafe"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // interner turns the byte slices of a parsed head into the strings of

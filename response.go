@@ -6,7 +6,7 @@ import (
 	"os"
 	"syscall"
 
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // A ResponseWriter is how a handler writes its response.

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wharf/internal/http1"
-	"wharf/pool"
+	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/pool"
 )
 
 // Defaults used for zero fields of Server.

@@ -1,15 +1,15 @@
-module wharf/bench
+module github.com/wharfhttp/wharf/bench
 
 go 1.26.0
 
-replace wharf => ../
+replace github.com/wharfhttp/wharf => ../
 
 require (
 	github.com/panjf2000/ants/v2 v2.12.1
 	github.com/sourcegraph/conc v0.3.0
 	github.com/valyala/fasthttp v1.78.0
 	golang.org/x/sync v0.25.0
-	wharf v0.0.0-00010101000000-000000000000
+	github.com/wharfhttp/wharf v0.0.0-00010101000000-000000000000
 )
 
 require (

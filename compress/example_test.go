@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"wharf"
-	"wharf/compress"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // Handler wraps an application so that its text answers are compressed

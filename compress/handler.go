@@ -3,7 +3,7 @@ package compress
 import (
 	"sync"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // Handler returns middleware that compresses next's answers for the

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 var page = text(20 << 10) // a 20 KB HTML page

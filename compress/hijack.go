@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // errNoHijack is Hijack's answer once compression has begun, or when

@@ -3,7 +3,7 @@ package compress
 import (
 	"strings"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // Negotiate picks the encoding of a response from the request's

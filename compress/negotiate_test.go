@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // aeHeader returns a request header with one Accept-Encoding field line

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // responseWriter is the middleware's wharf.ResponseWriter: it decides

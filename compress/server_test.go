@@ -16,8 +16,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"go.uber.org/goleak"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // startServer serves h on a loopback port and returns a client for it

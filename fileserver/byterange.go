@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // Byte ranges (RFC 9110 section 14) as pure functions: parseRange

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 type rangeTest struct {

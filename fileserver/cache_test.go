@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // tick is the CacheValidity of tests that wait for revalidation. They

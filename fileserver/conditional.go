@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // timeFormat is IMF-fixdate (RFC 9110 5.6.7), the form in which dates

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 func TestParseHTTPDate(t *testing.T) {

@@ -34,8 +34,8 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // diffExceptions names the places where wharf's answer intentionally

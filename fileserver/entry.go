@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wharf/compress"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // numEnc sizes the arrays indexed by compress.Encoding.

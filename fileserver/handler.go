@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // Config configures a Handler. Its zero value is valid: the built-in

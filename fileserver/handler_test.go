@@ -15,8 +15,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 var (

@@ -20,8 +20,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // The browser test renders a listing in headless Chromium (the Debian

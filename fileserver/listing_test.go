@@ -21,9 +21,9 @@ import (
 	"testing/fstest"
 	"time"
 
-	"wharf"
-	"wharf/compress"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // xssName is a file name that is an HTML injection if a listing

@@ -3,7 +3,7 @@ package fileserver
 import (
 	"strings"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // notFoundAnswer answers a GET or HEAD that names no file we serve:

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // maxOpenFiles bounds the descriptors the open-file cache holds.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 var resolvePathTests = []struct {

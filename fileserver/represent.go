@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"log/slog"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // Which representation answers a request (RFC 9110 12.5.3):

@@ -12,9 +12,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
-	"wharf"
-	"wharf/compress"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // page is a compressible HTML page above compress.DefaultMinSize.

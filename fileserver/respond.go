@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"syscall"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // respond answers a GET or HEAD request r with the representation m

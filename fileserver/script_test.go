@@ -132,8 +132,8 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
-	"wharf/compress"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // siteTime is the modification time the script tests give every file

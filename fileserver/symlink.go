@@ -9,7 +9,7 @@ import (
 	"sync"
 	"syscall"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // errSymlink is what a SymlinksNever Handler's file system says of a

@@ -3,7 +3,7 @@ package middleware
 import (
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // The pass-through path of every middleware allocates nothing, so that

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"wharf"
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // NewBasicAuth returns a handler that passes to next only the requests

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 func basic(userPass string) string {

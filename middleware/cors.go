@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // The fields of CORS answers (Fetch standard, "HTTP extensions").

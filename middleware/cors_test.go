@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 func TestNewCORSErrors(t *testing.T) {

@@ -8,10 +8,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"wharf"
-	"wharf/fileserver"
-	"wharf/middleware"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/fileserver"
+	"github.com/wharfhttp/wharf/middleware"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // A file server behind basic authentication, readable by scripts of

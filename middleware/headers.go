@@ -1,6 +1,6 @@
 package middleware
 
-import "wharf"
+import "github.com/wharfhttp/wharf"
 
 // Headers returns a handler that adds fields to every answer of next,
 // in order, with Header.Add before calling next: two fields of the

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 func TestHeaders(t *testing.T) {

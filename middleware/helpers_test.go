@@ -5,8 +5,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"wharf"
-	"wharf/wharftest"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/wharftest"
 )
 
 // A discardWriter is a ResponseWriter that keeps the status, the head

@@ -1,6 +1,6 @@
 package middleware
 
-import "wharf"
+import "github.com/wharfhttp/wharf"
 
 // releaser marks a middleware as a wharf.RequestReleaser. Every
 // middleware of this package keeps nothing of a request after its

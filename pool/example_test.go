@@ -7,7 +7,7 @@ import (
 	"hash/crc32"
 	"strings"
 
-	"wharf/pool"
+	"github.com/wharfhttp/wharf/pool"
 )
 
 func ExampleNew() {

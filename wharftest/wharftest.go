@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // RemoteAddr is the peer address of requests made by NewRequest. It is

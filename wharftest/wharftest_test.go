@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 func TestNewRequest(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	concpool "github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 
-	"wharf/pool"
+	"github.com/wharfhttp/wharf/pool"
 )
 
 var tableFile = flag.String("table", "", "write the observed behaviour table (Markdown) to this file")

@@ -11,7 +11,7 @@ import (
 	concpool "github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 
-	"wharf/pool"
+	"github.com/wharfhttp/wharf/pool"
 )
 
 // Each benchmark op is one job: b.N jobs are submitted from one

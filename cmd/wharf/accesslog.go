@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // accessLog wraps next so that every request is logged, at info level,

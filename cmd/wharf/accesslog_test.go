@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // fakeWriter is a ResponseWriter that records calls; it implements

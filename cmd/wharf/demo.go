@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"wharf"
-	"wharf/compress"
-	"wharf/fileserver"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/fileserver"
 )
 
 // The demo site is the classic teaching server: GET / answers a hello

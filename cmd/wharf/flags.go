@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"wharf"
-	"wharf/fileserver"
-	"wharf/internal/http1"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/fileserver"
+	"github.com/wharfhttp/wharf/internal/http1"
 )
 
 // envPrefix is the prefix of the environment variables that set flags:

@@ -113,10 +113,10 @@ import (
 	"syscall"
 	"time"
 
-	"wharf"
-	"wharf/compress"
-	"wharf/fileserver"
-	"wharf/middleware"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/fileserver"
+	"github.com/wharfhttp/wharf/middleware"
 )
 
 func main() {

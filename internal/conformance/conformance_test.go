@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 func TestMain(m *testing.M) {

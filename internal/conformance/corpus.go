@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"wharf/internal/corpus"
+	"github.com/wharfhttp/wharf/internal/corpus"
 )
 
 // A Case is one corpus case: the bytes sent to the server and what a

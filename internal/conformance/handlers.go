@@ -4,7 +4,7 @@ import (
 	"io"
 	"net/http"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // The replay's servers all run the same handler: read the whole request

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"wharf"
+	"github.com/wharfhttp/wharf"
 )
 
 // This file checks every rule of issue 3's "Message syntax and framing"

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"wharf/internal/corpus"
+	"github.com/wharfhttp/wharf/internal/corpus"
 )
 
 // corpusDir returns the third-party corpora's directory, beside the

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"wharf/internal/corpus"
+	"github.com/wharfhttp/wharf/internal/corpus"
 )
 
 // corpusSeeds returns the request streams of the llhttp and picohttpparser

@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"wharf/bench/internal/resphead"
+	"github.com/wharfhttp/wharf/bench/internal/resphead"
 )
 
 func main() {

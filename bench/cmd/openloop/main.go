@@ -26,7 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wharf/bench/internal/resphead"
+	"github.com/wharfhttp/wharf/bench/internal/resphead"
 )
 
 type result struct {

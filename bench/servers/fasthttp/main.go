@@ -22,7 +22,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"wharf/bench/internal/srvflags"
+	"github.com/wharfhttp/wharf/bench/internal/srvflags"
 )
 
 func main() {

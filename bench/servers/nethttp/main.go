@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"wharf/bench/internal/srvflags"
+	"github.com/wharfhttp/wharf/bench/internal/srvflags"
 )
 
 func main() {

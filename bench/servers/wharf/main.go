@@ -13,10 +13,10 @@ import (
 	"net"
 	"time"
 
-	"wharf"
-	"wharf/bench/internal/srvflags"
-	"wharf/compress"
-	"wharf/fileserver"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/bench/internal/srvflags"
+	"github.com/wharfhttp/wharf/compress"
+	"github.com/wharfhttp/wharf/fileserver"
 )
 
 func main() {

@@ -47,8 +47,8 @@ import (
 	"syscall"
 	"time"
 
-	"wharf"
-	"wharf/internal/conformance"
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/internal/conformance"
 )
 
 func main() {
