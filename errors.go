@@ -30,4 +30,12 @@ var (
 	// the handler took the connection over with Hijack, and by a
 	// second Hijack.
 	ErrHijacked = errors.New("wharf: connection has been hijacked")
+
+	// ErrAbortHandler is a sentinel panic value to abort a handler, as
+	// net/http's ErrAbortHandler is: the server logs nothing, sends
+	// what the handler had already sent (and the answers of earlier
+	// pipelined requests), and closes the connection without
+	// completing the answer. A client that got the head sees a
+	// truncated body; one that got nothing sees the connection close.
+	ErrAbortHandler = errors.New("wharf: abort Handler")
 )

@@ -88,6 +88,14 @@ func (c *conn) handle() bool {
 		c.dropHijacked()
 		return false
 	}
+	if w.aborted {
+		// What was committed goes out unfinished; an uncommitted
+		// answer is dropped. No linger: the abort is the message.
+		w.done = true
+		c.send = nil
+		c.close()
+		return false
+	}
 
 	// A malformed or oversized body the handler ran into is answered
 	// with its status if the handler had not started its answer.
@@ -141,6 +149,10 @@ func (c *conn) handle() bool {
 func (c *conn) runHandler(w *response, r *Request) {
 	defer func() {
 		if v := recover(); v != nil {
+			if v == ErrAbortHandler {
+				w.aborted = true
+				return
+			}
 			buf := make([]byte, 8<<10)
 			buf = buf[:runtime.Stack(buf, false)]
 			c.srv.cfg.log.Error("handler panicked",

@@ -64,6 +64,7 @@ type response struct {
 	closeAfter  bool // the connection closes after this response
 	done        bool // the handler returned
 	hijacked    bool // the handler took the connection over (hijack.go)
+	aborted     bool // the handler panicked with ErrAbortHandler
 }
 
 func (w *response) init(c *conn, r *Request) {
