@@ -50,7 +50,7 @@ func (b *body) Read(p []byte) (int, error) {
 		b.sent100 = true
 		// Only while no final answer has started (RFC 9110 10.1.1).
 		if !b.w.committed && b.c.r1 == b.c.r0 {
-			b.c.wbuf = append(b.c.wbuf, "HTTP/1.1 100 Continue\r\n\r\n"...)
+			b.c.wbuf = append(b.c.wbuf, http1.Continue...)
 			if err := b.c.flush(); err != nil {
 				b.err = err
 				return 0, err

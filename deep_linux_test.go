@@ -10,19 +10,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wharfhttp/wharf/internal/park"
 )
 
 // deepParked counts the parked connections that are parked deep.
 func deepParked(s *Server) (deep, all int) {
-	p := s.parker
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
+	s.parked.Each(func(c *conn, _ park.Mode) {
 		all++
 		if c.nc == nil {
 			deep++
 		}
-	}
+	})
 	return deep, all
 }
 
@@ -35,16 +34,12 @@ func waitDeep(t *testing.T, s *Server, want int) {
 	})
 }
 
-// waitSweeps waits until the parker has made n more deadline sweeps
+// waitSweeps waits until the set has made n more deadline sweeps
 // (each may park connections deep): for checks that something does not
 // happen, without sleeping for a guess of the sweep interval.
 func waitSweeps(t *testing.T, s *Server, n int) {
 	t.Helper()
-	sweeps := func() int {
-		s.parker.mu.Lock()
-		defer s.parker.mu.Unlock()
-		return s.parker.sweeps
-	}
+	sweeps := s.parked.Sweeps
 	want := sweeps() + n
 	waitFor(t, fmt.Sprintf("%d deadline sweeps", n), func() bool { return sweeps() >= want })
 }
@@ -130,11 +125,7 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 func TestManyParkedConnectionsGoDeep(t *testing.T) {
 	s := &Server{Handler: remoteHandler}
 	addr := startServer(t, s)
-	setSweep := func(on bool) {
-		s.parker.mu.Lock()
-		s.parker.noSweepDeep = !on
-		s.parker.mu.Unlock()
-	}
+	setSweep := func(on bool) { s.testNoDeep.Store(!on) }
 	setSweep(false)
 	n := deepAbove + 64
 	conns := make([]net.Conn, n)

@@ -26,13 +26,14 @@
 //     along with it, runs the handler, and writes the answer, for as
 //     many keep-alive and pipelined requests as arrive within a short
 //     grace period, bounded by fair turns when others wait.
-//  3. When no bytes come within the grace period, the worker gives the
-//     connection to the parker: its buffers go back to the pool, and an
-//     epoll set (Linux) or a buffer-less waiter goroutine (elsewhere)
-//     watches it. Readiness submits it to the pool again; the parker
-//     enforces IdleTimeout and ReadHeaderTimeout (408) meanwhile. A
-//     connection idle for long is parked deep: a descriptor and a small
-//     record, no net.Conn.
+//  3. When no bytes come within the grace period, the worker parks the
+//     connection: its buffers go back to the pool, and the set of parked
+//     connections (internal/park: an epoll set on Linux, a buffer-less
+//     waiter goroutine each elsewhere) waits for it. Readiness submits
+//     it to the pool again (503 if the pool is full); past IdleTimeout
+//     it is closed, past ReadHeaderTimeout answered 408. A connection
+//     idle for long is parked deep: a descriptor and a small record, no
+//     net.Conn.
 //  4. A file body (io.Copy from an *os.File with a Content-Length) is
 //     sent with sendfile(2) after the handler returns, by a worker that
 //     parks the connection whenever the client is slow to read.
@@ -44,8 +45,9 @@
 //	goroutine                    started by        joined by
 //	accept loop (Serve)          the caller        Shutdown/Close (serveWG)
 //	pool workers                 pool.New          pool.Shutdown, from Shutdown/Close
-//	parker event loop (epoll)    the parker        parker.stop, from Shutdown/Close
-//	waiter goroutines (no epoll) the parker        parker.stop
+//	epoll loop (Linux)           park.New (start)  park.Set.Stop, from Shutdown/Close
+//	waiter goroutines (no epoll) park.Set.Add      park.Set.Stop (after Drain)
+//	writer waiting for a worker  unpark, overload  Shutdown/Close (parkWG)
 //	lingering closes             a worker          Shutdown/Close (lingerWG)
 //	Date-header timer            the first Server  the last Server's stop (date.go)
 //
@@ -55,15 +57,29 @@
 //	state               owner                         leaves it by
 //	queued job          the pool's queue              a worker taking it
 //	served              a worker                      parking, closing, or a hijack
-//	parked (shallow)    the parker                    readiness, a deadline, Shutdown
-//	parked deep         the parker (a descriptor)     readiness (a net.Conn again), a deadline
-//	parked for writing  the parker                    writability, WriteTimeout
+//	parked (shallow)    the park.Set                  readiness, a deadline, Shutdown
+//	parked deep         the park.Set (a descriptor)   readiness (a net.Conn again), a deadline
+//	parked for writing  the park.Set                  writability, WriteTimeout
 //	lingering close     a linger goroutine            the client's EOF or a short timeout
 //	hijacked            the handler that hijacked it  never: the server forgets it
 //
 // While a handler runs, its Request.Context may also be watched by the
-// parker for the client going away (gone.go); the watch ends before the
+// set for the client going away (gone.go); the watch ends before the
 // worker can park the connection.
+//
+// # Layers
+//
+// The root package is the policy: admission, timeouts and the answers
+// they get, fair turns, deep parking, shutdown order. Below it,
+// internal/http1 is the wire format (parsing, framing, status lines and
+// the canned answers), and internal/park the readiness mechanism (the
+// set of parked descriptors, sendfile, bare descriptors); neither knows
+// the other or the server. Files: server.go (Server, accept, admission),
+// shutdown.go, conn.go (the serve loop), readhead.go (reading a head
+// and a small body, parking), connio.go (writes, deadlines, closing),
+// work.go (buffers), exchange.go (one request), response.go, body.go,
+// sendfile.go (file bodies), parking.go (what parked connections get),
+// deep.go, gone.go (Request.Context), hijack.go.
 //
 // # Shutdown
 //

@@ -27,8 +27,9 @@ import (
 // Watching costs two epoll_ctl(2) calls, so it is armed only when the
 // handler (or code it calls) first asks for Done: a handler that never
 // waits on its context pays nothing, and Value, Deadline and Err do not
-// arm it. The watch exists on Linux (the parker's epoll set); elsewhere
-// only a failed write and the server's closing cancel the context.
+// arm it. The watch exists on Linux (park.Set.Watch, in the epoll set
+// of the parked connections); elsewhere only a failed write and the
+// server's closing cancel the context.
 //
 // The zero value is unusable; the exchange initializes it per request.
 type reqCtx struct {
@@ -43,7 +44,7 @@ type reqCtx struct {
 	mu       sync.Mutex
 	done     chan struct{} // made by the first Done; closed on cancel
 	err      error         // context.Canceled once cancelled
-	tok      uint64        // the parker's watch token; 0 when none
+	tok      uint64        // the watch's token (park.Set.Watch); 0 when none
 	stopWake func() bool   // stops the AfterFunc on parent
 	finished bool          // the handler returned
 }
@@ -94,7 +95,7 @@ func (x *reqCtx) Done() <-chan struct{} {
 		x.stopWake = context.AfterFunc(x.parent, func() { x.cancel(x.parent.Err()) })
 	}
 	if c := x.c; c != nil && !x.finished {
-		x.tok = c.srv.parker.watchGone(c, x)
+		x.tok = c.srv.parked.Watch(c.fd, x)
 	}
 	return x.done
 }
@@ -120,12 +121,12 @@ func (x *reqCtx) cancel(err error) {
 	}
 }
 
-// clientGone is called by the parker when the connection's watch
-// fires: the client reset the connection (reset), or closed its side,
-// with unread bytes still in the socket (pending) or not. A FIN with
-// bytes still unread, in the socket or in the server's buffer, is not
-// "gone" (see reqCtx).
-func (x *reqCtx) clientGone(reset, pending bool) {
+// Gone implements park.Watcher: the connection's watch fired. The
+// client reset the connection (reset), or closed its side, with unread
+// bytes still in the socket (pending) or not. A FIN with bytes still
+// unread, in the socket or in the server's buffer, is not "gone" (see
+// reqCtx).
+func (x *reqCtx) Gone(reset, pending bool) {
 	if !reset && (pending || x.buffered) {
 		return
 	}
@@ -148,7 +149,7 @@ func (x *reqCtx) finish() {
 	x.tok, x.c, x.stopWake = 0, nil, nil
 	x.mu.Unlock()
 	if tok != 0 {
-		c.srv.parker.unwatchGone(c, tok)
+		c.srv.parked.Unwatch(tok, c.fd)
 	}
 	if stop != nil {
 		stop()
@@ -163,74 +164,6 @@ func (x *reqCtx) stopWatch() {
 	x.tok, x.c = 0, nil
 	x.mu.Unlock()
 	if tok != 0 {
-		c.srv.parker.unwatchGone(c, tok)
-	}
-}
-
-// A goneWatcher is a poller that can watch a connection being served
-// for its client going away (reset, or FIN).
-type goneWatcher interface {
-	// watchGone starts the watch of c under tok.
-	watchGone(c *conn, tok uint64) error
-	// pending reports whether the descriptor fd has bytes to read.
-	pending(fd int32) bool
-}
-
-// A goneWatch is a connection watched for its client going away.
-type goneWatch struct {
-	x  *reqCtx
-	fd int32
-}
-
-// watchBit marks the tokens of gone-watches, so the poller's loop can
-// tell them from parked connections.
-const watchBit = 1 << 63
-
-// watchGone starts watching c for its client going away and returns
-// the watch's token, or 0 if the poller cannot watch (then only a
-// failed write or the server closing cancels x).
-func (p *parker) watchGone(c *conn, x *reqCtx) uint64 {
-	gw, ok := p.poll.(goneWatcher)
-	if !ok || c.fd < 0 {
-		return 0
-	}
-	p.mu.Lock()
-	p.next++
-	tok := p.next | watchBit
-	if p.watches == nil {
-		p.watches = make(map[uint64]goneWatch)
-	}
-	p.watches[tok] = goneWatch{x, c.fd}
-	err := gw.watchGone(c, tok)
-	if err != nil {
-		delete(p.watches, tok)
-		tok = 0
-	}
-	p.mu.Unlock()
-	return tok
-}
-
-// unwatchGone ends the watch tok of c. The worker calls it before the
-// connection can be parked (which adds its descriptor to the same
-// set).
-func (p *parker) unwatchGone(c *conn, tok uint64) {
-	p.mu.Lock()
-	delete(p.watches, tok)
-	p.mu.Unlock()
-	p.poll.remove(c)
-}
-
-// fireGone delivers a watch's event: reset is true for an error or
-// hang-up, false for the client's FIN alone. It looks at the socket
-// under p.mu, so the worker cannot end the watch and close the
-// descriptor meanwhile.
-func (p *parker) fireGone(tok uint64, reset bool) {
-	p.mu.Lock()
-	w, ok := p.watches[tok]
-	delete(p.watches, tok)
-	pending := ok && !reset && p.poll.(goneWatcher).pending(w.fd)
-	p.mu.Unlock()
-	if ok {
-		w.x.clientGone(reset, pending)
+		c.srv.parked.Unwatch(tok, c.fd)
 	}
 }

@@ -36,7 +36,7 @@ func goneServer(t *testing.T, wait time.Duration) (s *Server, addr string, seen 
 		w.WriteString("done\n")
 	})
 	addr = startServer(t, s)
-	if _, ok := s.parker.poll.(goneWatcher); !ok {
+	if !s.parked.WaitsWritable() { // epoll
 		t.Skip("the disconnect watch needs epoll")
 	}
 	return s, addr, seen
@@ -170,12 +170,10 @@ func TestContextAfterHandler(t *testing.T) {
 }
 
 // waitHandlerWaiting waits until a handler of s has armed its watch:
-// the parker then holds a gone-watch.
+// the set of parked connections then holds a gone-watch.
 func waitHandlerWaiting(t *testing.T, s *Server) {
 	t.Helper()
 	waitFor(t, "a handler waiting on its context", func() bool {
-		s.parker.mu.Lock()
-		defer s.parker.mu.Unlock()
-		return len(s.parker.watches) > 0
+		return s.parked.Watching() > 0
 	})
 }

@@ -215,13 +215,11 @@ func (w *response) send(p []byte) error {
 	c := w.c
 	if w.chunked {
 		if len(c.wbuf)+len(p)+20 <= cap(c.wbuf) {
-			c.wbuf = http1.AppendChunkSize(c.wbuf, len(p))
-			c.wbuf = append(c.wbuf, p...)
-			c.wbuf = append(c.wbuf, "\r\n"...)
+			c.wbuf = http1.AppendChunk(c.wbuf, p)
 			return nil
 		}
 		c.wbuf = http1.AppendChunkSize(c.wbuf, len(p))
-		return c.writeVec(p, crlf)
+		return c.writeVec(p, http1.CRLF)
 	}
 	if len(c.wbuf)+len(p) <= cap(c.wbuf) {
 		c.wbuf = append(c.wbuf, p...)
@@ -229,8 +227,6 @@ func (w *response) send(p []byte) error {
 	}
 	return c.writeVec(p)
 }
-
-var crlf = []byte("\r\n")
 
 func (w *response) Flush() error {
 	if w.done {
@@ -272,24 +268,17 @@ func (w *response) commit(final bool) {
 	if c.srv.closing.Load() {
 		w.closeAfter = true
 	}
-	b := http1.AppendStatusLine(c.wbuf, 1, w.status)
-	b = append(b, "Date: "...)
-	b = appendDate(b)
-	b = append(b, "\r\n"...)
-	if !bodyless {
-		if length >= 0 {
-			b = append(b, "Content-Length: "...)
-			b = appendInt(b, length)
-			b = append(b, "\r\n"...)
-		} else if w.chunked {
-			b = append(b, "Transfer-Encoding: chunked\r\n"...)
-		}
+	framed := length
+	if bodyless {
+		framed = -1
 	}
+	conn := http1.ConnDefault
 	if w.closeAfter {
-		b = append(b, "Connection: close\r\n"...)
+		conn = http1.ConnClose
 	} else if w.req.ProtoMinor == 0 {
-		b = append(b, "Connection: keep-alive\r\n"...)
+		conn = http1.ConnKeepAlive
 	}
+	b := http1.AppendResponseHead(c.wbuf, w.status, currentDate(), framed, w.chunked && !bodyless, conn)
 	for _, f := range w.header {
 		if skipField(f.Name) {
 			continue
@@ -298,18 +287,12 @@ func (w *response) commit(final bool) {
 			c.srv.cfg.log.Warn("dropped invalid response header field", "name", f.Name)
 			continue
 		}
-		b = append(b, f.Name...)
-		b = append(b, ": "...)
-		b = append(b, f.Value...)
-		b = append(b, "\r\n"...)
+		b = http1.AppendField(b, f.Name, f.Value)
 	}
-	b = append(b, "\r\n"...)
-	c.wbuf = b
+	c.wbuf = http1.EndHead(b)
 	if len(body) > 0 && !w.noBody {
 		if w.chunked {
-			c.wbuf = http1.AppendChunkSize(c.wbuf, len(body))
-			c.wbuf = append(c.wbuf, body...)
-			c.wbuf = append(c.wbuf, "\r\n"...)
+			c.wbuf = http1.AppendChunk(c.wbuf, body)
 		} else {
 			c.wbuf = append(c.wbuf, body...)
 		}
@@ -340,7 +323,7 @@ func (w *response) finish() {
 	if !w.committed {
 		w.commit(true)
 	} else if w.chunked {
-		w.c.wbuf = append(w.c.wbuf, "0\r\n\r\n"...)
+		w.c.wbuf = append(w.c.wbuf, http1.LastChunk...)
 	}
 	if w.declared >= 0 && w.written < w.declared && !w.noBody {
 		// The body is shorter than announced: the client cannot

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/wharfhttp/wharf/internal/park"
 )
 
 // A fileSend is a file body still to be sent after its handler
@@ -60,7 +62,7 @@ func (c *conn) continueSend() bool {
 				}
 			}
 			c.release()
-			c.srv.parker.parkWrite(c, hard)
+			c.srv.parkWrite(c, hard)
 			return false
 		default:
 			c.closeSend()
@@ -101,4 +103,45 @@ func (c *conn) closeSend() {
 	}
 	c.werr = errFileShrank // nothing more may be written
 	c.close()
+}
+
+// canSendLater reports whether a file body can be handed to the
+// connection to send after the handler returns: it needs a descriptor
+// and a set that can wait for writability.
+func (c *conn) canSendLater() bool {
+	return c.raw != nil && c.send == nil && c.srv.parked.WaitsWritable()
+}
+
+// setCork sets or clears TCP_CORK on the connection; it reports
+// whether that worked.
+func (c *conn) setCork(on bool) bool { return park.SetCork(c.raw, on) }
+
+// newFileSend duplicates f's descriptor and notes its offset (see
+// regularFile).
+func newFileSend(f regularFile, n int64) (*fileSend, error) {
+	at := int64(-1)
+	if fo, ok := f.(interface{ FileOffset() int64 }); ok {
+		at = fo.FileOffset()
+	}
+	fd, off, err := park.DupFile(f, at, n)
+	if err != nil {
+		return nil, err
+	}
+	return &fileSend{fd: fd, off: off, remaining: n}, nil
+}
+
+func (fs *fileSend) close() {
+	if fs.fd >= 0 {
+		park.CloseFile(fs.fd)
+		fs.fd = -1
+	}
+}
+
+// sendChunk sends file bytes with sendfile(2) on the non-blocking
+// socket, waiting at most parkGrace for it to become writable.
+func (c *conn) sendChunk(fs *fileSend) (int64, error) {
+	dl := time.Now().Add(parkGrace)
+	c.wdl = toMono(dl)
+	c.nc.SetWriteDeadline(dl)
+	return park.Sendfile(c.raw, fs.fd, &fs.off, fs.remaining)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharfhttp/wharf/internal/park"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,15 +35,12 @@ func TestFileSendUncorks(t *testing.T) {
 		t.Fatalf("body: %d bytes, %v", n, err)
 	}
 	waitFor(t, "the connection to park", func() bool { return parkedConns(s) == 1 })
-	p := s.parker
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, pc := range p.conns {
+	s.parked.Each(func(pc *conn, _ park.Mode) {
 		v, err := unix.GetsockoptInt(int(pc.fd), unix.IPPROTO_TCP, unix.TCP_CORK)
 		if err != nil || v != 0 {
 			t.Errorf("TCP_CORK = %d (%v) after the file was sent, want 0", v, err)
 		}
-	}
+	})
 }
 
 // A client that reads a large answer slowly must not hold the only
@@ -96,14 +94,11 @@ func TestSlowReaderHoldsNoWorker(t *testing.T) {
 // parkedForWrite returns how many connections are parked until they are
 // writable.
 func parkedForWrite(s *Server) int {
-	p := s.parker
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	n := 0
-	for _, c := range p.conns {
-		if c.parkWrite {
+	s.parked.Each(func(_ *conn, m park.Mode) {
+		if m == park.Write {
 			n++
 		}
-	}
+	})
 	return n
 }

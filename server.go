@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
 	"github.com/wharfhttp/wharf/pool"
 )
 
@@ -93,8 +94,8 @@ type Server struct {
 	// happens before any connection exists, so the serving path reads
 	// them without the lock).
 	cfg    config
-	pool   *pool.Pool // owns the workers; never nil after start
-	parker *parker    // owns parked connections; never nil after start
+	pool   *pool.Pool       // owns the workers; never nil after start
+	parked *park.Set[*conn] // owns parked connections (parking.go); never nil after start
 	ctx    context.Context
 	cancel context.CancelFunc
 	doneCh chan struct{} // closed when every connection is gone after closing
@@ -113,12 +114,17 @@ type Server struct {
 	serveWG   sync.WaitGroup // the Serve calls (accept loops)
 	lingerSem chan struct{}  // bounds lingering closes
 	lingerWG  sync.WaitGroup // lingering-close goroutines
+	parkWG    sync.WaitGroup // unparked writers waiting for a worker (parking.go)
 
 	// Test hooks: set only by this package's tests, before the server
 	// starts, and read once by start. Fields rather than package
 	// variables, so that tests running servers side by side cannot race
 	// on them.
 	testWaiter bool // park with the portable waiter even where epoll works
+
+	// testNoDeep stops deadline sweeps from parking connections deep
+	// (a test of the at-once rule); it may change while the server runs.
+	testNoDeep atomic.Bool
 }
 
 // config is Server's settings with defaults applied; fixed at start.
@@ -159,7 +165,7 @@ func orInt(v, def int) int {
 	return v
 }
 
-// start applies defaults and starts the pool and parker once.
+// start applies defaults and starts the pool and the set of parked connections once.
 func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,7 +222,7 @@ func (s *Server) start() error {
 		maxBody:       maxBody,
 		maxConns:      maxConns,
 		maxConnsPerIP: s.MaxConnsPerIP,
-		overload:      overloadResponse(orDuration(s.RetryAfter, DefaultRetryAfter)),
+		overload:      http1.AppendOverloadResponse(nil, retryAfterSeconds(orDuration(s.RetryAfter, DefaultRetryAfter))),
 		handler:       h,
 		reuse:         isReleaser(h),
 		log:           log,
@@ -227,7 +233,7 @@ func (s *Server) start() error {
 	}
 	s.ctx, s.cancel = context.WithCancel(base)
 	s.pool = p
-	s.parker = newParker(s)
+	s.parked = s.newParking()
 	s.listeners = make(map[*net.Listener]struct{})
 	s.conns = make(map[*conn]struct{})
 	s.perIP = make(map[string]int)
@@ -383,6 +389,11 @@ func hostOf(a net.Addr) string {
 	return host
 }
 
+// retryAfterSeconds rounds d up to the whole seconds of Retry-After.
+func retryAfterSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
+}
+
 // reject answers 503 and closes nc without using a worker. The answer
 // is one small write; the close lingers briefly (bounded) so that the
 // client reads the 503 instead of a reset.
@@ -424,83 +435,4 @@ func lingerClose(nc net.Conn, d time.Duration) {
 		}
 	}
 	nc.Close()
-}
-
-// Shutdown stops the server gracefully: it closes the listeners, closes
-// idle connections, lets every request in flight finish (answered with
-// "Connection: close"), then waits for the pool's workers to exit. If
-// ctx ends first it returns ctx.Err(), and the caller may call Close.
-// Serve returns ErrServerClosed at once.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.beginClose()
-	if !s.isStarted() {
-		return nil
-	}
-	s.parker.closeAll(false)
-	select {
-	case <-s.doneCh:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if err := s.pool.Shutdown(ctx); err != nil {
-		return err
-	}
-	s.serveWG.Wait()
-	s.lingerWG.Wait()
-	s.stopOnce()
-	return nil
-}
-
-// stopOnce releases what start took: the parker and the Date clock.
-func (s *Server) stopOnce() {
-	s.parker.stop()
-	s.cancel()
-	if !s.stopped.Swap(true) {
-		stopDateClock()
-	}
-}
-
-// Close stops the server at once: it closes the listeners and every
-// connection, in flight or not, cancels the request context, and waits
-// for the workers to return (handlers that ignore both a closed
-// connection and the context can still delay it).
-func (s *Server) Close() error {
-	s.beginClose()
-	if !s.isStarted() {
-		return nil
-	}
-	s.cancel()
-	s.parker.closeAll(true)
-	s.mu.Lock()
-	s.hardClosed = true
-	for c := range s.conns {
-		if c.nc != nil { // else parked deep, or waking: it sees hardClosed
-			c.nc.Close() // the owner sees the error and untracks
-		}
-	}
-	s.mu.Unlock()
-	s.pool.Shutdown(context.Background())
-	s.serveWG.Wait()
-	s.lingerWG.Wait()
-	s.stopOnce()
-	return nil
-}
-
-func (s *Server) isStarted() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.started
-}
-
-// beginClose marks the server closing and closes its listeners.
-func (s *Server) beginClose() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closing.Store(true)
-	for ln := range s.listeners {
-		(*ln).Close()
-	}
-	if s.started && len(s.conns) == 0 {
-		closeOnce(s.doneCh)
-	}
 }

@@ -91,7 +91,7 @@ func checkLeaks(t *testing.T) {
 }
 
 // serveOn starts s on ln after checkLeaks; s is started (s.pool and
-// s.parker set) when it returns. The cleanup closes s (Close is a no-op
+// s.parked set) when it returns. The cleanup closes s (Close is a no-op
 // after Shutdown or Close) and waits for Serve to return. wait returns
 // Serve's error, once it returned; it may be called more than once.
 func serveOn(t *testing.T, s *Server, ln net.Listener) (wait func() error) {
@@ -161,12 +161,9 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// parkedConns returns how many connections s's parker holds.
+// parkedConns returns how many connections are parked.
 func parkedConns(s *Server) int {
-	p := s.parker
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.conns)
+	return s.parked.Len()
 }
 
 // openConns returns how many connections s tracks.

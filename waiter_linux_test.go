@@ -17,8 +17,8 @@ import (
 func TestWaiterParksWithoutLosingWakeups(t *testing.T) {
 	s := &Server{Handler: remoteHandler, testWaiter: true}
 	addr := startServer(t, s)
-	if _, ok := s.parker.poll.(*waiter); !ok {
-		t.Fatalf("poller %T, want *waiter", s.parker.poll)
+	if s.parked.WaitsWritable() {
+		t.Fatal("the set waits with epoll, want the waiter")
 	}
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -1,12 +1,13 @@
 //go:build !unix
 
-package wharf
+package park
 
 import "syscall"
 
-// readFD is not available here: the worker does not look before it
-// parks, and a parked connection wakes when its bytes arrive.
-func readFD(fd uintptr, p []byte) int { return 0 }
+// ReadNow is not available here: it returns 0, so the owner does not
+// look before it parks, and a parked connection wakes when its bytes
+// arrive.
+func ReadNow(raw syscall.RawConn, p []byte) int { return 0 }
 
 // waitReadable waits until the socket has bytes to read (or EOF or an
 // error to report). On Windows RawConn.Read waits with a zero-byte

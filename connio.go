@@ -1,0 +1,163 @@
+package wharf
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
+)
+
+// setWriteDeadline arms the write timeout before a write. To save a
+// timer update per response it is re-armed only once half of it has
+// passed, so a write may take between half and all of WriteTimeout.
+func (c *conn) setWriteDeadline() {
+	t := c.srv.cfg.writeTimeout
+	if t <= 0 {
+		return
+	}
+	now := monoNow()
+	if c.wdl-now < mono(t/2) {
+		c.wdl = now + mono(t)
+		c.nc.SetWriteDeadline(c.wdl.time())
+	}
+}
+
+func isTimeout(err error) bool { return park.IsTimeout(err) }
+
+// flush writes c.wbuf to the client.
+func (c *conn) flush() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	c.setWriteDeadline()
+	_, err := c.nc.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.writeFailed(err)
+	}
+	return err
+}
+
+// writeVec writes c.wbuf followed by p in one writev(2).
+func (c *conn) writeVec(p ...[]byte) error {
+	if c.werr != nil {
+		return c.werr
+	}
+	c.vecArr[0] = c.wbuf
+	n := 1 + copy(c.vecArr[1:], p)
+	c.vec = c.vecArr[:n]
+	c.setWriteDeadline()
+	_, err := c.vec.WriteTo(c.nc)
+	c.vecArr = [3][]byte{}
+	c.vec = nil
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.writeFailed(err)
+	}
+	return err
+}
+
+// writeFailed records a failed write: nothing more is written, and the
+// handler's context, if one runs, is cancelled (the client is gone).
+func (c *conn) writeFailed(err error) {
+	c.werr = err
+	if c.ctx != nil {
+		c.ctx.cancel(nil)
+	}
+}
+
+// close closes the connection now. The owner calls it once.
+func (c *conn) close() {
+	c.flush()
+	c.nc.Close()
+	c.release()
+	c.pending = ""
+	c.srv.untrack(c)
+}
+
+// closeLinger flushes, then half-closes the connection and discards
+// what the client still sends for a short while before closing, so
+// that the answer is not destroyed by a reset (RFC 9112 9.6). The wait
+// runs on a goroutine of its own (bounded in number) so that it holds
+// no worker.
+func (c *conn) closeLinger() {
+	c.flush()
+	c.release()
+	c.pending = ""
+	s := c.srv
+	select {
+	case s.lingerSem <- struct{}{}:
+		s.lingerWG.Add(1)
+		go func() {
+			defer s.lingerWG.Done()
+			lingerClose(c.nc, 250*time.Millisecond)
+			<-s.lingerSem
+			s.untrack(c)
+		}()
+	default:
+		c.nc.Close()
+		s.untrack(c)
+	}
+}
+
+// fail answers a request that could not be parsed and closes the
+// connection: after a framing error no later byte can be trusted as the
+// start of a request.
+func (c *conn) fail(pe *http1.Error) {
+	c.wbuf = http1.AppendErrorResponse(c.wbuf, pe.Status, pe.Reason, currentDate())
+	c.closeLinger()
+}
+
+// readBody reads request body bytes for the body reader: first what is
+// buffered, then from the connection with the body deadline.
+func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
+	if c.r1 > c.r0 {
+		n := copy(p, c.rbuf[c.r0:c.r1])
+		c.r0 += n
+		return n, nil
+	}
+	// Answers to earlier pipelined requests go out before waiting for
+	// the client: it may be waiting for them before it sends the body.
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	c.setReadDeadline(toMono(deadline))
+	n, err := c.nc.Read(p)
+	if err != nil && isTimeout(err) {
+		err = errBodyTimeout
+	}
+	return n, err
+}
+
+// fillBody reads more body bytes into rbuf (for the chunked decoder).
+func (c *conn) fillBody(deadline time.Time) error {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	if !c.makeRoom(false) {
+		return &http1.Error{Status: 400, Reason: "chunk framing too long"}
+	}
+	c.setReadDeadline(toMono(deadline))
+	n, err := c.nc.Read(c.rbuf[c.r1:])
+	c.r1 += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	if isTimeout(err) {
+		err = errBodyTimeout
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+var errBodyTimeout = errors.New("wharf: request body not received in time")

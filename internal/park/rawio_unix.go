@@ -1,0 +1,37 @@
+//go:build unix
+
+package park
+
+import "syscall"
+
+// ReadNow reads what the socket behind raw holds now, without waiting
+// and without the runtime poller's deadline check: the bytes read, or 0
+// when there are none (or at EOF or on an error, which the next
+// ordinary read reports).
+func ReadNow(raw syscall.RawConn, p []byte) int {
+	n := 0
+	raw.Control(func(fd uintptr) {
+		m, err := syscall.Read(int(fd), p)
+		if err == nil && m > 0 {
+			n = m
+		}
+	})
+	return n
+}
+
+// waitReadable waits until the socket has bytes to read (or EOF or an
+// error to report), without reading them, within the read deadline set
+// on the connection.
+//
+// It looks (MSG_PEEK) rather than waiting once and trusting the
+// wake-up: RawConn.Read clears the runtime poller's readiness before
+// its first call, so bytes that arrived between the owner's last read
+// and that moment raise no new edge, and the value would sleep until
+// its deadline with a request in its socket buffer.
+func waitReadable(raw syscall.RawConn) error {
+	return raw.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err != syscall.EAGAIN && err != syscall.EINTR
+	})
+}

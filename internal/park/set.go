@@ -1,0 +1,327 @@
+package park
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A Mode is what a parked descriptor waits for.
+type Mode uint8
+
+const (
+	// Read waits until the descriptor has bytes to read, or EOF or an
+	// error to report (a hang-up wakes it too).
+	Read Mode = iota
+	// Write waits until the descriptor can take more bytes.
+	Write
+)
+
+// ErrDraining is returned by Add for a Read value once Drain was
+// called: a set being drained takes no new idle value.
+var ErrDraining = errors.New("park: set is draining")
+
+// A Source is the descriptor a value waits on, as the mechanisms need
+// it: epoll uses FD, the waiter Raw and Conn.
+type Source struct {
+	// FD is the descriptor; -1 when there is none.
+	FD int32
+	// Raw is the runtime's handle on FD; nil for a bare descriptor
+	// (see Detach).
+	Raw syscall.RawConn
+	// Conn sets the waiter's deadline; nil for a bare descriptor.
+	Conn interface{ SetReadDeadline(time.Time) error }
+}
+
+// Events are a Set's callbacks. Ready and Expired are required; each
+// gets a value that has left the set and now belongs to the callee.
+type Events[T any] struct {
+	// Ready is called when v's descriptor is ready for its Mode.
+	Ready func(v T)
+	// Expired is called when v's deadline passed first.
+	Expired func(v T)
+	// Age, when set (and the mechanism ages values: Set.Ages), is
+	// asked at each deadline sweep about every value that has waited
+	// to read since before the previous sweep; true takes it out of
+	// the set, and Aged is then called with it and its deadline. Age
+	// runs with the set's lock held: it must be cheap and must not
+	// call the set. At most maxAged values are taken per sweep.
+	Age  func(v T) bool
+	Aged func(v T, deadline time.Time)
+}
+
+// maxAged bounds the values aged per sweep (the caller's work on each
+// takes a few system calls), so that a sweep after a burst of new
+// connections does not delay the wake-up of ready ones.
+const maxAged = 1024
+
+// A Watcher is told when the peer of a watched descriptor goes away
+// (see Set.Watch).
+type Watcher interface {
+	// Gone reports a hang-up or error (reset), or the peer's FIN alone
+	// (reset false), with bytes still unread in the socket (pending)
+	// or not.
+	Gone(reset, pending bool)
+}
+
+// A Set holds parked values (see the package documentation). Its
+// methods are safe for concurrent use.
+type Set[T any] struct {
+	ev  Events[T]
+	log *slog.Logger
+
+	mu sync.Mutex
+	// entries holds every parked value by token; the set owns them
+	// until they are taken out.
+	entries map[uint64]entry[T]
+	// watches holds the descriptors watched for hang-ups, by token
+	// (tokens with watchBit set).
+	watches  map[uint64]watch
+	next     uint64 // last token given out
+	ageMark  uint64 // next as of the previous sweep
+	sweeps   int    // deadline sweeps made (Sweeps)
+	draining bool   // Drain was called: Read values are refused
+
+	poll poller
+	wg   sync.WaitGroup // the loop and waiter goroutines
+}
+
+// entry is a parked value and what the mechanism needs of it.
+type entry[T any] struct {
+	v        T
+	deadline int64 // nanoseconds on the set's monotonic clock; 0: none
+	fd       int32
+	mode     Mode
+}
+
+type watch struct {
+	w  Watcher
+	fd int32
+}
+
+// watchBit marks the tokens of watches, so the loop can tell them from
+// parked values.
+const watchBit = 1 << 63
+
+// A poller is the mechanism of a Set.
+type poller interface {
+	// add starts waiting on src for mode; deadline is the entry's.
+	add(tok uint64, src Source, mode Mode, deadline time.Time) error
+	// remove stops waiting on fd.
+	remove(fd int32)
+	// stop releases the mechanism; the goroutines end.
+	stop()
+}
+
+// New makes a Set and starts its goroutine. waiterOnly forces the
+// portable waiter mechanism (for tests of it on Linux); log receives
+// the mechanism's own troubles (epoll unavailable or failing).
+func New[T any](ev Events[T], log *slog.Logger, waiterOnly bool) *Set[T] {
+	s := &Set[T]{ev: ev, log: log, entries: make(map[uint64]entry[T])}
+	if !waiterOnly {
+		if p, err := newEpoller(s); err == nil {
+			s.poll = p
+			return s
+		} else if !errors.Is(err, errors.ErrUnsupported) {
+			log.Warn("epoll unavailable; idle connections use waiter goroutines", "err", err)
+		}
+	}
+	s.poll = &waiter[T]{s: s}
+	return s
+}
+
+// Add parks v on src until it is ready for mode or deadline (zero:
+// none) passes. On error v was not parked and is still the caller's.
+func (s *Set[T]) Add(v T, src Source, mode Mode, deadline time.Time) error {
+	s.mu.Lock()
+	if s.draining && mode == Read {
+		s.mu.Unlock()
+		return ErrDraining
+	}
+	s.next++
+	tok := s.next
+	s.entries[tok] = entry[T]{v: v, deadline: toMono(deadline), fd: src.FD, mode: mode}
+	err := s.poll.add(tok, src, mode, deadline)
+	if err != nil {
+		delete(s.entries, tok)
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// Len reports how many values are parked.
+func (s *Set[T]) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// Sweeps reports how many deadline sweeps the set has made (for tests
+// that wait for one instead of sleeping).
+func (s *Set[T]) Sweeps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sweeps
+}
+
+// WaitsWritable reports whether the set can wait for Write (epoll).
+func (s *Set[T]) WaitsWritable() bool {
+	_, ok := s.poll.(*epoller[T])
+	return ok
+}
+
+// Ages reports whether the set ages values (Events.Age; epoll).
+func (s *Set[T]) Ages() bool { return s.WaitsWritable() }
+
+// take removes the entry tok; ok is false if it is no longer parked.
+func (s *Set[T]) take(tok uint64) (e entry[T], ok bool) {
+	s.mu.Lock()
+	e, ok = s.entries[tok]
+	delete(s.entries, tok)
+	s.mu.Unlock()
+	if ok {
+		s.poll.remove(e.fd)
+	}
+	return e, ok
+}
+
+// ready delivers the readiness of tok, if it is still parked.
+func (s *Set[T]) ready(tok uint64) {
+	if e, ok := s.take(tok); ok {
+		s.ev.Ready(e.v)
+	}
+}
+
+// sweep expires the values whose deadline passed and ages those that
+// waited to read since the previous sweep (when age is set).
+func (s *Set[T]) sweep(now time.Time, age bool) {
+	var due, aged []entry[T]
+	m := toMono(now)
+	s.mu.Lock()
+	s.sweeps++
+	mark := s.ageMark
+	s.ageMark = s.next
+	age = age && s.ev.Age != nil
+	for tok, e := range s.entries {
+		switch {
+		case e.deadline != 0 && m >= e.deadline:
+			delete(s.entries, tok)
+			due = append(due, e)
+		case age && tok <= mark && e.mode == Read && len(aged) < maxAged && s.ev.Age(e.v):
+			delete(s.entries, tok)
+			aged = append(aged, e)
+		}
+	}
+	s.mu.Unlock()
+	for _, e := range due {
+		s.poll.remove(e.fd)
+		s.ev.Expired(e.v)
+	}
+	for _, e := range aged {
+		s.poll.remove(e.fd)
+		s.ev.Aged(e.v, monoTime(e.deadline))
+	}
+}
+
+// Drain takes every value out of the set and returns them, and makes
+// later Adds of Read values fail with ErrDraining. Values waiting to
+// Write stay unless all is set.
+func (s *Set[T]) Drain(all bool) []T {
+	s.mu.Lock()
+	s.draining = true
+	var out []T
+	var fds []int32
+	for tok, e := range s.entries {
+		if e.mode == Write && !all {
+			continue
+		}
+		delete(s.entries, tok)
+		out = append(out, e.v)
+		fds = append(fds, e.fd)
+	}
+	s.mu.Unlock()
+	for _, fd := range fds {
+		s.poll.remove(fd)
+	}
+	return out
+}
+
+// Stop ends the set's goroutines and waits for them. Call it after
+// Drain(true): a value still parked is neither delivered nor closed.
+func (s *Set[T]) Stop() {
+	s.poll.stop()
+	s.wg.Wait()
+}
+
+// Watch watches fd, whose connection is being served (not parked), for
+// its peer going away: a hang-up or error, or the peer's FIN, but not
+// for readable bytes (a pipelined request is no reason to wake). It
+// returns the watch's token, or 0 when the mechanism cannot watch
+// (the waiter). The watch fires once; Unwatch ends it.
+func (s *Set[T]) Watch(fd int32, w Watcher) uint64 {
+	e, ok := s.poll.(*epoller[T])
+	if !ok || fd < 0 {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	tok := s.next | watchBit
+	if err := e.watch(tok, fd); err != nil {
+		return 0
+	}
+	if s.watches == nil {
+		s.watches = make(map[uint64]watch)
+	}
+	s.watches[tok] = watch{w, fd}
+	return tok
+}
+
+// Unwatch ends the watch tok of fd. Call it before fd can be parked or
+// closed.
+func (s *Set[T]) Unwatch(tok uint64, fd int32) {
+	s.mu.Lock()
+	delete(s.watches, tok)
+	s.mu.Unlock()
+	s.poll.remove(fd)
+}
+
+// Watching reports how many watches are armed (for tests).
+func (s *Set[T]) Watching() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.watches)
+}
+
+// fire delivers a watch's event. It looks at the socket under s.mu, so
+// the owner cannot end the watch and close the descriptor meanwhile.
+func (s *Set[T]) fire(tok uint64, reset bool) {
+	s.mu.Lock()
+	w, ok := s.watches[tok]
+	delete(s.watches, tok)
+	pending := ok && !reset && Pending(w.fd)
+	s.mu.Unlock()
+	if ok {
+		w.w.Gone(reset, pending)
+	}
+}
+
+// IsTimeout reports whether err is a deadline's.
+func IsTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// Each calls f with every parked value and its mode, under the set's
+// lock (f must not call the set): for diagnostics and tests.
+func (s *Set[T]) Each(f func(v T, mode Mode)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		f(e.v, e.mode)
+	}
+}

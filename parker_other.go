@@ -1,5 +1,0 @@
-//go:build !linux
-
-package wharf
-
-func newPoller(p *parker) poller { return newWaiter(p) }

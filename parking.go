@@ -1,0 +1,155 @@
+package wharf
+
+import (
+	"net"
+	"time"
+
+	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
+)
+
+// Parking policy. The mechanism (internal/park) holds idle connections
+// without a worker and without buffers (DESIGN.md "Idle connections")
+// and says when one is ready or past its deadline; what follows is
+// decided here: a ready connection goes to the pool, or is answered 503
+// when the pool is full; an idle keep-alive connection past IdleTimeout
+// is closed, a partial head past ReadHeaderTimeout is answered 408, a
+// client that stopped reading its answer past WriteTimeout is reset; a
+// connection idle for a whole sweep, or at once when many are parked,
+// is parked deep (deep.go). Shutdown drains the set (shutdown.go).
+
+// newParking makes s's set of parked connections.
+func (s *Server) newParking() *park.Set[*conn] {
+	return park.New(park.Events[*conn]{
+		Ready:   s.unpark,
+		Expired: s.parkExpired,
+		Age:     s.ageable,
+		Aged:    s.parkDeep,
+	}, s.cfg.log, s.testWaiter)
+}
+
+// park gives c to the set until it is readable or deadline passes.
+// timeout reports whether the deadline is a read-header one; idle,
+// that the client has been quiet for a whole parkGrace (rather than
+// parked early because others wait for a worker).
+//
+// When many connections are parked already, an idle one is parked
+// deep at once (deep.go): memory per connection is what matters then,
+// more than the CPU a deep connection costs when it wakes. With fewer,
+// it stays shallow until it has been parked for a deadline sweep.
+func (s *Server) park(c *conn, deadline time.Time, timeout, idle bool) {
+	c.parkWrite, c.parkTimeout = false, timeout
+	if idle && s.parked.Ages() && c.canDeepen() && s.parked.Len() >= deepAbove {
+		c.deepen() // on error it stays shallow
+	}
+	s.parkAdd(c, park.Read, deadline)
+}
+
+// deepAbove is the number of parked connections past which idle ones
+// are parked deep at once. 256 shallow ones cost about 0.4 MB.
+const deepAbove = 256
+
+// parkWrite gives c, which is sending a file body, to the set until it
+// is writable or deadline passes. Shutdown lets it finish.
+func (s *Server) parkWrite(c *conn, deadline time.Time) {
+	c.parkWrite, c.parkTimeout = true, false
+	s.parkAdd(c, park.Write, deadline)
+}
+
+func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
+	src := park.Source{FD: c.fd}
+	if c.nc != nil {
+		src.Raw, src.Conn = c.raw, c.nc
+	}
+	err := s.parked.Add(c, src, mode, deadline)
+	switch {
+	case err == park.ErrDraining:
+		c.closeParked() // Shutdown began: an idle connection closes
+	case err != nil:
+		s.cfg.log.Warn("cannot park connection; closing it", "err", err)
+		c.closeParked()
+	}
+}
+
+// unpark hands a ready connection back to the pool. When the pool is
+// full, the connection is answered 503 and closed: its next request
+// cannot be served now, and holding it would queue without bound.
+func (s *Server) unpark(c *conn) {
+	c.rdl = 0             // the waiter may have set a deadline of its own
+	if c.serveFn == nil { // parked deep
+		c.serveFn = c.serve
+	}
+	err := s.pool.TryGo(c.serveFn)
+	if err != nil && c.parkWrite {
+		// A response is under way: it must not be cut short by a 503.
+		// Wait for a worker on a goroutine of its own (overload only).
+		s.parkWG.Add(1)
+		go func() {
+			defer s.parkWG.Done()
+			if s.pool.Go(s.ctx, c.serveFn) != nil {
+				c.closeParked()
+			}
+		}()
+		return
+	}
+	if err != nil {
+		if c.nc == nil && c.wake() != nil {
+			s.untrack(c)
+			return
+		}
+		s.reject(c.nc)
+		s.untrack(c)
+	}
+}
+
+// parkExpired handles a parked connection whose deadline passed.
+func (s *Server) parkExpired(c *conn) {
+	switch {
+	case c.parkWrite:
+		// The client stopped reading its answer (WriteTimeout): drop
+		// what the kernel still holds for it rather than linger.
+		if tc, ok := c.nc.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+	case c.parkTimeout && c.nc == nil:
+		park.SendNow(c.fd, timeoutResponse)
+	case c.parkTimeout:
+		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		c.nc.Write(timeoutResponse)
+	}
+	c.closeParked()
+}
+
+// timeoutResponse is sent to a parked connection whose head did not
+// arrive in time.
+var timeoutResponse = http1.AppendErrorResponse(nil, 408, "request head not received in time", nil)
+
+// ageable reports whether a connection parked for a whole sweep should
+// be parked deep (called under the set's lock).
+func (s *Server) ageable(c *conn) bool {
+	return !s.testNoDeep.Load() && c.canDeepen()
+}
+
+// parkDeep parks deep a connection that was parked for a whole sweep,
+// keeping its deadline.
+func (s *Server) parkDeep(c *conn, deadline time.Time) {
+	if err := c.deepen(); err != nil {
+		s.cfg.log.Debug("cannot park connection deep", "err", err)
+	}
+	s.parkAdd(c, park.Read, deadline)
+}
+
+// closeParked closes a connection that holds no buffers.
+func (c *conn) closeParked() {
+	if c.send != nil {
+		c.send.close()
+		c.send = nil
+	}
+	if c.nc == nil {
+		c.closeDeep()
+	} else {
+		c.nc.Close()
+	}
+	c.pending = ""
+	c.srv.untrack(c)
+}

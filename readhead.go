@@ -1,0 +1,194 @@
+package wharf
+
+import (
+	"errors"
+
+	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
+)
+
+// errParked and errIdleClose are internal outcomes of reading a head.
+var (
+	errParked    = errors.New("wharf: connection parked")
+	errIdleClose = errors.New("wharf: idle connection closed")
+	errTimeout   = errors.New("wharf: request head timeout")
+)
+
+// readHead makes sure a complete request head is at rbuf[r0:], parsed
+// into c.head. It returns nil, errParked (the conn now belongs to the
+// set of parked connections), errIdleClose, errTimeout, an *http1.Error, or a read error.
+//
+// A small body (up to maxParkedBody, framed by Content-Length, without
+// "Expect: 100-continue") is read with its head: the handler runs only
+// once it is all in rbuf, so a client that trickles its body is parked
+// like one that trickles its head, holding no worker, and head and
+// body together must arrive within ReadHeaderTimeout + ReadTimeout.
+func (c *conn) readHead() error {
+	s := c.srv
+	for {
+		waitBody := false
+		if c.r1 > c.r0 {
+			n, err := http1.ParseHead(c.rbuf[c.r0:c.r1], &s.cfg.limits, &c.head)
+			if err != http1.ErrNeedMore {
+				c.headLen = n
+				if err != nil || !c.bodyToCome() {
+					return err
+				}
+				waitBody = true
+			}
+		}
+		// Before waiting for the client, send what pipelined answers
+		// are buffered: the client may be waiting for them.
+		if err := c.flush(); err != nil {
+			return errIdleClose
+		}
+		idle := c.r1 == c.r0
+		if idle && s.closing.Load() {
+			return errIdleClose
+		}
+		if !c.makeRoom(waitBody) {
+			return &http1.Error{Status: 431, Reason: "request header fields too large"}
+		}
+		// One monotonic clock read per wait: the deadlines are monos.
+		now := monoNow()
+		var hard mono
+		if idle {
+			if c.idleSince == 0 {
+				c.idleSince = now
+			}
+			if t := s.cfg.idleTimeout; t > 0 {
+				hard = c.idleSince + mono(t)
+			}
+		} else if t := s.cfg.readHeaderTimeout; t > 0 {
+			if c.headStart == 0 {
+				// The head's first bytes came with the previous
+				// request (pipelined, or a CRLF after a body): its
+				// clock starts now, not at the monotonic epoch.
+				c.headStart = now
+			}
+			hard = c.headStart + mono(t)
+			if rt := s.cfg.readTimeout; waitBody && rt > 0 {
+				hard += mono(rt)
+			} else if waitBody {
+				hard = 0
+			}
+		}
+		grace := parkGrace
+		if s.pool.Queued() > 0 {
+			// Others wait for a worker: do not hold this one for a
+			// client that has not sent its next request yet.
+			grace = queuedGrace
+			if c.hurry {
+				grace = 0 // no blocking read: look once, then park
+			}
+		}
+		c.hurry = false
+		if grace > 0 {
+			dl := now + mono(grace)
+			if hard != 0 && hard < dl {
+				dl = hard
+			}
+			c.setReadDeadline(dl)
+			n, err := c.nc.Read(c.rbuf[c.r1:])
+			if n > 0 {
+				if idle {
+					// The head's clock starts when the read began: at
+					// most parkGrace early, and it saves a clock read
+					// per request.
+					c.headStart = now
+					c.idleSince = 0
+				}
+				c.r1 += n
+				continue
+			}
+			if !isTimeout(err) {
+				return errIdleClose // EOF or reset: the client went away
+			}
+		}
+		if hard != 0 && monoNow() >= hard {
+			if idle {
+				return errIdleClose
+			}
+			return errTimeout
+		}
+		// Look without waiting: with no grace, once; after a timeout,
+		// once more without the runtime's deadline check (it may have
+		// fired while this goroutine waited for the CPU with the bytes
+		// already there).
+		if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
+			if idle {
+				c.headStart = now
+				c.idleSince = 0
+			}
+			c.r1 += n
+			continue
+		}
+		if c.canPark() {
+			c.release()
+			s.park(c, hard.time(), !idle, grace == parkGrace)
+			return errParked
+		}
+		// No way to wait without a worker (no file descriptor): keep
+		// blocking until the hard deadline.
+		c.setReadDeadline(hard)
+	}
+}
+
+// maxParkedBody is the largest request body read before its handler
+// runs, without a worker while the client is slow (readHead). 64 KiB
+// covers form posts, JSON API calls and small uploads; a larger body
+// streams to its handler.
+const maxParkedBody = 64 << 10
+
+// bodyToCome reports whether the request whose head was just parsed
+// has a small body (see readHead) that is not all in rbuf yet.
+func (c *conn) bodyToCome() bool {
+	h := &c.head
+	cl := h.ContentLength
+	return !h.Chunked && !h.Expect100 && cl > 0 && cl <= maxParkedBody &&
+		cl <= c.srv.cfg.maxBody && int64(c.r1-c.r0) < int64(c.headLen)+cl
+}
+
+// makeRoom compacts rbuf and grows it when it is full; withBody, for a
+// head and a small body (readHead). The parser rejects heads over the
+// limits, and chunk framing lines are bounded, so growth past them
+// means a peer beyond every limit: false.
+func (c *conn) makeRoom(withBody bool) bool {
+	if c.r0 > 0 {
+		c.r1 = copy(c.rbuf, c.rbuf[c.r0:c.r1])
+		c.r0 = 0
+	}
+	if c.r1 == len(c.rbuf) {
+		limit := max(c.srv.cfg.limits.MaxHeaderBytes+readBufSize, 64<<10)
+		if withBody {
+			limit = c.headLen + maxParkedBody + readBufSize
+		}
+		if len(c.rbuf) >= limit {
+			return false
+		}
+		nb := make([]byte, 2*len(c.rbuf))
+		copy(nb, c.rbuf[:c.r1])
+		c.rbuf = nb
+	}
+	return true
+}
+
+func (c *conn) canPark() bool { return c.raw != nil }
+
+// readNow reads what the socket holds now, without waiting and without
+// the runtime poller's deadline check. It returns 0 when nothing is
+// there (or the connection has no descriptor).
+func (c *conn) readNow(p []byte) int {
+	if c.raw == nil || len(p) == 0 {
+		return 0
+	}
+	return park.ReadNow(c.raw, p)
+}
+
+// setReadDeadline sets nc's read deadline (0: none) unless it is set.
+func (c *conn) setReadDeadline(m mono) {
+	if m != c.rdl {
+		c.rdl = m
+		c.nc.SetReadDeadline(m.time())
+	}
+}
