@@ -55,7 +55,18 @@ type Request struct {
 	// keep-alive, or the server is shutting down.
 	Close bool
 
+	// Pattern is the ServeMux pattern that matched the request, as it
+	// was registered ("GET /items/{id}"); "" until a ServeMux routes
+	// the request. The ServeMux sets it, with the path values, before
+	// it calls the matched handler.
+	Pattern string
+
 	ctx context.Context
+
+	// path holds the values of the matched pattern's wildcards and
+	// those set by SetPathValue; written by ServeMux.ServeHTTP and
+	// SetPathValue only (see mux_values.go).
+	path pathValues
 }
 
 // Context returns the request's context. It is cancelled when the
@@ -83,3 +94,17 @@ func (r *Request) Proto() string {
 	}
 	return "HTTP/1.1"
 }
+
+// PathValue returns the value of the wildcard name in the ServeMux
+// pattern that matched the request (percent-decoded), or the value set
+// by SetPathValue; "" if there is neither.
+//
+// For "/b/{bucket}/o/{object...}" and the path "/b/photos/o/2024/a%20b.jpg",
+// PathValue("bucket") is "photos" and PathValue("object") is
+// "2024/a b.jpg".
+func (r *Request) PathValue(name string) string { return r.path.get(name) }
+
+// SetPathValue sets name to value, so that PathValue(name) returns
+// value. Middleware and tests use it; a ServeMux that routes the
+// request later replaces the values of its pattern's wildcards.
+func (r *Request) SetPathValue(name, value string) { r.path.set(name, value) }
