@@ -567,4 +567,3 @@ func ExampleServeMux() {
 	//
 	// Location: /files/
 }
-

@@ -35,7 +35,7 @@ type methodNode struct {
 
 // A segNode is where the path walk stands after some segments.
 type segNode struct {
-	route *muxRoute          // a pattern that ends here (the path is consumed)
+	route *muxRoute           // a pattern that ends here (the path is consumed)
 	lits  map[string]*segNode // next segment a literal, by its decoded value
 	wild  *segNode            // next segment a {name}
 	multi *muxRoute           // a {name...} or final "/" here
