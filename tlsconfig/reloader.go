@@ -39,7 +39,8 @@ const DefaultCheckInterval = 2 * time.Second
 // and never reported. A pair served outside its validity period is
 // reported once as a [ValidityError] warning, and served all the same.
 //
-// A Reloader is safe for concurrent use.
+// A Reloader is safe for concurrent use. The zero Reloader is not
+// usable; make one with [NewReloader].
 type Reloader struct {
 	// Immutable after NewReloader.
 	certFile, keyFile string

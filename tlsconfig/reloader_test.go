@@ -3,9 +3,11 @@ package tlsconfig
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -319,5 +321,46 @@ func TestPairStampSeesRename(t *testing.T) {
 	again, _ := statPair(files.cert, files.key)
 	if !after.same(again) {
 		t.Error("unchanged files are seen as changed")
+	}
+}
+
+// TestReloaderConcurrentHandshakes calls GetCertificate from several
+// goroutines while the clock moves and the pair is renewed, for the race
+// detector, and checks that each call serves a whole pair.
+func TestReloaderConcurrentHandshakes(t *testing.T) {
+	ca := newTestCA(t)
+	a, b := ca.validPair(t, "a"), ca.validPair(t, "b")
+	files := newPairFiles(t)
+	files.writePair(a)
+	clock := newFakeClock()
+	r, err := NewReloader(files.cert, files.key, WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, calls = 4, 200
+	var wg sync.WaitGroup
+	bad := make(chan string, goroutines)
+	for range goroutines {
+		wg.Go(func() {
+			for range calls {
+				c, err := r.GetCertificate(nil)
+				if err != nil || c == nil || !(c.Leaf.Equal(a.leaf) || c.Leaf.Equal(b.leaf)) {
+					bad <- fmt.Sprintf("GetCertificate = %v, %v", c, err)
+					return
+				}
+				clock.Advance(DefaultCheckInterval / 10)
+			}
+		})
+	}
+	files.writePair(b)
+	wg.Wait()
+	close(bad)
+	for msg := range bad {
+		t.Error(msg)
+	}
+	// The files may have been written after the last check.
+	clock.Advance(DefaultCheckInterval)
+	if c, _ := r.GetCertificate(nil); !c.Leaf.Equal(b.leaf) {
+		t.Error("the renewal is not served after the goroutines ended")
 	}
 }
