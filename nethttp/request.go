@@ -1,0 +1,116 @@
+package nethttp
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/wharfhttp/wharf"
+)
+
+// fillURL sets *u to what url.ParseRequestURI(r.Target) returns, as
+// net/http's server does, and reports whether the target parsed.
+//
+// An origin-form target whose path holds only characters that
+// url.URL's path escaping leaves alone (and no '%') gives a URL whose
+// Path is r.Path as sent, RawPath empty, and RawQuery r.RawQuery: that
+// case is built here without parsing or allocating (TestURLFastPath
+// and FuzzURL check it against url.ParseRequestURI). Every other
+// target is parsed by url.ParseRequestURI itself.
+func fillURL(u *url.URL, r *wharf.Request) bool {
+	if strings.HasPrefix(r.Target, "/") && plainPath(r.Path) {
+		*u = url.URL{Path: r.Path, RawQuery: r.RawQuery}
+		// "/a?" has an empty query that url.URL keeps as ForceQuery;
+		// "/a??" has the query "?".
+		u.ForceQuery = r.RawQuery == "" && strings.HasSuffix(r.Target, "?")
+		return true
+	}
+	pu, err := url.ParseRequestURI(r.Target)
+	if err != nil {
+		return false
+	}
+	*u = *pu
+	return true
+}
+
+// plainPath reports whether url.URL would keep path as it is: no
+// percent-encoding to decode and no character its path escaping
+// changes (RFC 3986 unreserved characters, and "$&+,/:;=@").
+func plainPath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '_', c == '.', c == '~':
+		case c == '$', c == '&', c == '+', c == ',', c == '/', c == ':', c == ';', c == '=', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// fillHeader sets h (empty, made by the caller) to r's header fields
+// under their canonical names (http.CanonicalHeaderKey), one value per
+// field line in the order sent, as net/http's server does: without
+// Host (it is in Request.Host), and with "Cache-Control: no-cache"
+// added for "Pragma: no-cache" when there is no Cache-Control (RFC 7234
+// 5.4; net/http's fixPragmaCacheControl). vals is where the first
+// value of each name is kept: it must have room for countNames(fields)
+// values. A name repeated on another line appends to its slice (and
+// allocates), as textproto's reader does.
+func fillHeader(h http.Header, fields wharf.Header, vals []string) {
+	for _, f := range fields {
+		k := http.CanonicalHeaderKey(f.Name)
+		if k == "Host" {
+			continue
+		}
+		if old, ok := h[k]; ok {
+			h[k] = append(old, f.Value)
+			continue
+		}
+		vals[0] = f.Value
+		h[k] = vals[:1:1]
+		vals = vals[1:]
+	}
+	if pragma, ok := h["Pragma"]; ok && len(pragma) > 0 && pragma[0] == "no-cache" {
+		if _, ok := h["Cache-Control"]; !ok {
+			h["Cache-Control"] = []string{"no-cache"}
+		}
+	}
+}
+
+// countNames returns how many fields of h are not Host: the map's size
+// hint and the number of values to make room for.
+func countNames(h wharf.Header) int {
+	n := len(h)
+	for i := range h {
+		if len(h[i].Name) == 4 && strings.EqualFold(h[i].Name, "Host") {
+			n--
+		}
+	}
+	return n
+}
+
+// A requestBody is Request.Body for a request with a body: wharf's body
+// with net/http's Close. Close makes later reads fail with
+// http.ErrBodyReadAfterClose; what is left unread is the engine's to
+// discard or to close the connection for, as with any wharf handler.
+type requestBody struct {
+	r      io.Reader
+	closed atomic.Bool // set by Close, which may run on another goroutine
+}
+
+func (b *requestBody) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	return b.r.Read(p)
+}
+
+func (b *requestBody) Close() error {
+	b.closed.Store(true)
+	return nil
+}

@@ -1,0 +1,111 @@
+package nethttp
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/wharfhttp/wharf"
+)
+
+// Wrap returns a wharf.Handler that serves each request with h, as
+// net/http's server would: h gets an *http.Request made from the
+// wharf.Request and an http.ResponseWriter over the engine's
+// wharf.ResponseWriter (see the package documentation for the mapping
+// and its limits).
+//
+// A nil h means http.DefaultServeMux, as for http.Server. Wrap of a
+// handler made by ToHTTP returns the wharf.Handler it was made from.
+//
+// A panic in h propagates to the engine, which logs it, answers 500 if
+// nothing was sent yet, and closes the connection; a panic with
+// http.ErrAbortHandler is re-raised as wharf.ErrAbortHandler, which
+// aborts the answer silently, as net/http does.
+//
+// The handler returned is safe for concurrent use if h is.
+func Wrap(h http.Handler) wharf.Handler {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if t, ok := h.(*httpHandler); ok {
+		return t.h
+	}
+	return &wharfHandler{h: h}
+}
+
+// A wharfHandler is the wharf.Handler Wrap returns.
+type wharfHandler struct {
+	h http.Handler // immutable
+}
+
+// exchange is one request's allocation besides the http.Request: the
+// ResponseWriter, the URL, the body, and room for the values of the
+// usual number of header fields. It is never reused: whatever the
+// handler keeps of it (a goroutine reading Body, the URL) stays its
+// own after it returns.
+type exchange struct {
+	w    responseWriter
+	url  url.URL
+	body requestBody
+	te   [1]string
+	vals [10]string
+}
+
+// ServeHTTP implements wharf.Handler.
+func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
+	x := new(exchange)
+	if !fillURL(&x.url, r) {
+		// net/http answers a target it cannot parse so, and closes.
+		badRequest(ww)
+		return
+	}
+	vals := x.vals[:]
+	n := countNames(r.Header)
+	if n > len(vals) {
+		vals = make([]string, n)
+	}
+	hdr := make(http.Header, n)
+	fillHeader(hdr, r.Header, vals)
+	req := http.Request{
+		Method:        r.Method,
+		URL:           &x.url,
+		Proto:         r.Proto(),
+		ProtoMajor:    1,
+		ProtoMinor:    r.ProtoMinor,
+		Header:        hdr,
+		Body:          http.NoBody,
+		ContentLength: r.ContentLength,
+		Host:          r.Host,
+		RemoteAddr:    r.RemoteAddr,
+		RequestURI:    r.Target,
+		Close:         r.Close,
+	}
+	if r.ContentLength != 0 {
+		x.body.r = r.Body
+		req.Body = &x.body
+		if r.ContentLength < 0 {
+			x.te[0] = "chunked"
+			req.TransferEncoding = x.te[:]
+		}
+	}
+	x.w.init(ww)
+	defer func() {
+		if v := recover(); v != nil {
+			x.w.done = true
+			if v == http.ErrAbortHandler {
+				panic(wharf.ErrAbortHandler)
+			}
+			panic(v)
+		}
+	}()
+	// WithContext copies req to the heap (the http.Request allocation);
+	// the literal above stays on the stack.
+	h.h.ServeHTTP(&x.w, req.WithContext(r.Context()))
+	x.w.finish()
+}
+
+func badRequest(ww wharf.ResponseWriter) {
+	ww.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	ww.Header().Set("Connection", "close")
+	ww.WriteHeader(http.StatusBadRequest)
+	ww.WriteString("400 Bad Request")
+}
