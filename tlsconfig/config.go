@@ -13,12 +13,13 @@ import "crypto/tls"
 //     here makes the floor independent of the environment. TLS 1.0 and
 //     1.1 are deprecated (RFC 8996), and every client in support speaks
 //     1.2.
-//   - CipherSuites is nil: crypto/tls then uses its own list (AEAD
-//     suites with forward secrecy only; RSA key exchange and 3DES were
-//     removed in Go 1.22 and 1.23) and orders it by whether the machine
-//     has AES hardware. A hand-picked list would freeze today's choice
-//     and lose those updates. TLS 1.3 suites are not configurable
-//     anyway.
+//   - CipherSuites is nil: crypto/tls then uses its own list (ECDHE
+//     suites only, so every connection has forward secrecy; RSA key
+//     exchange and 3DES left it in Go 1.22 and 1.23), AEAD suites
+//     first, AES-GCM or ChaCha20-Poly1305 first by whether the machine
+//     and the client have AES hardware. A hand-picked list would freeze
+//     today's choice and miss those updates. TLS 1.3 suites are not
+//     configurable anyway.
 //   - CurvePreferences is nil for the same reason: the default includes
 //     the hybrid post-quantum key exchanges (X25519MLKEM768 since Go
 //     1.24).

@@ -28,8 +28,8 @@ const DefaultCheckInterval = 2 * time.Second
 // modification time), that is all. When either changed, that handshake
 // loads the pair with [LoadKeyPair] and, if it loads, serves it from then
 // on. Other handshakes never wait: they serve the current pair meanwhile.
-// A renewal is therefore served from the first handshake one interval
-// after it was written.
+// A renewal is therefore in service for every handshake that starts one
+// interval or more after it was completely written.
 //
 // A renewal that does not load (a file half written, a certificate
 // written before its new key, a key that does not match) leaves the
@@ -116,9 +116,9 @@ func NewReloader(certFile, keyFile string, opts ...Option) (*Reloader, error) {
 }
 
 // GetCertificate returns the pair in service, for [tls.Config]'s
-// GetCertificate field (which crypto/tls consults only while the
-// Config's Certificates field is empty). It ignores the ClientHello and
-// never fails. When a check is due it makes it first (see "The reload
+// GetCertificate field; leave the Config's Certificates empty, or
+// crypto/tls consults GetCertificate only for clients that send a server
+// name. It ignores the ClientHello and never fails. When a check is due it makes it first (see "The reload
 // rule"), so the caller's handshake may be the one that reads the
 // files. The result must not be modified.
 func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
