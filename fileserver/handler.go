@@ -422,15 +422,26 @@ func (h *Handler) openRegular(name string, fi fs.FileInfo) (fs.File, fs.FileInfo
 	return f, fi, nil
 }
 
-// redirectToDir answers 301 from "/dir" to "/dir/", keeping the query.
-// The Location is built from the decoded, validated name, re-encoded,
-// never copied from the request.
+// redirectToDir answers 301 from ".../dir" to ".../dir/", keeping the
+// query. The Location is relative, "dir/" (as net/http's FileServer
+// writes it), so the redirect stays right wherever the handler is
+// mounted: behind wharf.StripPrefix("/static/", h) a request for
+// "/static/docs" sees Path "/docs" and is sent to "docs/", which the
+// client resolves to "/static/docs/". The Location is built from the
+// decoded, validated name, re-encoded, never copied from the request;
+// "./" goes first when the name holds a colon, which would otherwise
+// read as a URI scheme ("a:b/").
 func (h *Handler) redirectToDir(w wharf.ResponseWriter, r *wharf.Request, name string) {
-	loc := "/" + escapePath(name) + "/"
-	if len(loc) < 3 || loc[1] == '/' || loc[1] == '\\' {
+	base := path.Base(name)
+	loc := escapePath(base) + "/"
+	if strings.IndexByte(base, ':') >= 0 {
+		loc = "./" + loc
+	}
+	if base == "." || base == ".." || base == "/" || loc[0] == '/' || loc[0] == '\\' {
 		// Unreachable (name is a valid, non-root path whose bytes are
-		// escaped), but a "//host" Location is an open redirect, so
-		// refuse it outright should the rules above ever change.
+		// escaped), but a Location that climbs or starts with "/" is
+		// not this directory, and "//host" is an open redirect: refuse
+		// it outright should the rules above ever change.
 		h.notFoundAnswer(w, r)
 		return
 	}

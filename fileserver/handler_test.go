@@ -211,21 +211,21 @@ func TestServeHTTP(t *testing.T) {
 		// Directories.
 		{request{"GET", "/docs/", nil}, ok("text/html; charset=utf-8", "<h1>docs</h1>", t0)},
 		{request{"GET", "/docs/page.html", nil}, ok("text/html; charset=utf-8", "page", t0)},
-		{request{"GET", "/docs", nil}, redirect("/docs/")},
-		{request{"HEAD", "/docs", nil}, redirect("/docs/")},
-		{request{"GET", "/d%6fcs", nil}, redirect("/docs/")},
-		{request{"GET", "/docs?x=1&y=%41", nil}, redirect("/docs/?x=1&y=%41")},
-		{request{"GET", "/docs?a b", nil}, redirect("/docs/?a%20b")},
-		{request{"GET", "/docs?%zz%4", nil}, redirect("/docs/?%25zz%254")},
-		{request{"GET", "/docs?\r\nSet-Cookie: a=b", nil}, redirect("/docs/?%0D%0ASet-Cookie:%20a=b")},
-		{request{"GET", "/docs?/x?y", nil}, redirect("/docs/?/x?y")},
-		{request{"GET", "/docs?\xff<script>", nil}, redirect("/docs/?%FF%3Cscript%3E")},
-		{request{"GET", "/sp%20ace", nil}, redirect("/sp%20ace/")},
+		{request{"GET", "/docs", nil}, redirect("docs/")},
+		{request{"HEAD", "/docs", nil}, redirect("docs/")},
+		{request{"GET", "/d%6fcs", nil}, redirect("docs/")},
+		{request{"GET", "/docs?x=1&y=%41", nil}, redirect("docs/?x=1&y=%41")},
+		{request{"GET", "/docs?a b", nil}, redirect("docs/?a%20b")},
+		{request{"GET", "/docs?%zz%4", nil}, redirect("docs/?%25zz%254")},
+		{request{"GET", "/docs?\r\nSet-Cookie: a=b", nil}, redirect("docs/?%0D%0ASet-Cookie:%20a=b")},
+		{request{"GET", "/docs?/x?y", nil}, redirect("docs/?/x?y")},
+		{request{"GET", "/docs?\xff<script>", nil}, redirect("docs/?%FF%3Cscript%3E")},
+		{request{"GET", "/sp%20ace", nil}, redirect("sp%20ace/")},
 		{request{"GET", "/sp%20ace/", nil}, ok("text/html; charset=utf-8", "space", t0)},
-		{request{"GET", "/q%3Fdir", nil}, redirect("/q%3Fdir/")},
-		{request{"GET", "/pct%25dir", nil}, redirect("/pct%25dir/")},
-		{request{"GET", "/%C3%A9", nil}, redirect("/%C3%A9/")},
-		{request{"GET", "/noindex", nil}, redirect("/noindex/")},
+		{request{"GET", "/q%3Fdir", nil}, redirect("q%3Fdir/")},
+		{request{"GET", "/pct%25dir", nil}, redirect("pct%25dir/")},
+		{request{"GET", "/%C3%A9", nil}, redirect("%C3%A9/")},
+		{request{"GET", "/noindex", nil}, redirect("noindex/")},
 		{request{"GET", "/noindex/", nil}, notFound},
 		{request{"GET", "/idxdir/", nil}, notFound}, // index.html is a directory
 		{request{"GET", "/hello.txt/", nil}, notFound},
@@ -282,7 +282,7 @@ func TestServeHTTP(t *testing.T) {
 		{request{"GET", "/dir/.git", nil}, notFound},
 		{request{"GET", "/.well-known/security.txt", nil}, ok("text/plain; charset=utf-8", "Contact: x", t0)},
 		{request{"GET", "/%2Ewell-known/security.txt", nil}, ok("text/plain; charset=utf-8", "Contact: x", t0)},
-		{request{"GET", "/.well-known", nil}, redirect("/.well-known/")},
+		{request{"GET", "/.well-known", nil}, redirect(".well-known/")},
 		{request{"GET", "/.well-known/", nil}, notFound},
 		{request{"GET", "/.well-known/.hidden", nil}, notFound},
 
@@ -371,7 +371,7 @@ func TestConfig(t *testing.T) {
 		{request{"GET", "/.env", nil}, ok(defaultType, "SECRET=1", t0)},
 		{request{"GET", "/.well-known/.hidden", nil}, ok(defaultType, "hidden", t0)},
 		{request{"GET", "/dir/.git/config", nil}, ok(defaultType, "[core]", t0)},
-		{request{"GET", "/dir/.git", nil}, redirect("/dir/.git/")},
+		{request{"GET", "/dir/.git", nil}, redirect(".git/")},
 		// Dot-segments stay refused.
 		{request{"GET", "/..", nil}, nf},
 		{request{"GET", "/./.env", nil}, nf},
@@ -516,12 +516,12 @@ func TestNewDir(t *testing.T) {
 		{request{"GET", "/hello.txt", nil}, hello},
 		{request{"HEAD", "/hello.txt", nil}, head(hello)},
 		{request{"GET", "/", nil}, want{code: 200, body: "<h1>home</h1>"}},
-		{request{"GET", "/sub", nil}, redirect("/sub/")},
+		{request{"GET", "/sub", nil}, redirect("sub/")},
 		{request{"GET", "/sub/page.html", nil}, want{code: 200, body: "page"}},
 		// os.Root allows symlinks that stay inside the root...
 		{request{"GET", "/link-in", nil}, want{code: 200, header: map[string]string{"Content-Length": "5"}, body: "hello"}},
 		{request{"GET", "/dirlink-in/page.html", nil}, want{code: 200, body: "page"}},
-		{request{"GET", "/dirlink-in", nil}, redirect("/dirlink-in/")},
+		{request{"GET", "/dirlink-in", nil}, redirect("dirlink-in/")},
 		// ...and refuses those that leave it.
 		{request{"GET", "/link-out", nil}, notFound},
 		{request{"GET", "/link-abs", nil}, notFound},
@@ -700,3 +700,26 @@ func TestAllocs(t *testing.T) {
 }
 
 var _ wharf.RequestReleaser = (*Handler)(nil)
+
+// TestRedirectToDirIsRelative checks that a directory redirect names
+// the directory relative to the request ("dir/"), so that it works
+// wherever the handler is mounted, and that a name with a colon is
+// not read as a URI scheme.
+func TestRedirectToDirIsRelative(t *testing.T) {
+	h := New(fstest.MapFS{
+		"a:b/x":       {Data: []byte("x")},
+		"docs/deep/x": {Data: []byte("x")},
+	}, Config{})
+	for target, want := range map[string]string{
+		"/a:b":         "./a:b/",
+		"/a%3Ab?q=1":   "./a:b/?q=1",
+		"/docs/deep":   "deep/",
+		"/docs/de%65p": "deep/",
+		"/docs":        "docs/",
+	} {
+		code, hdr, _ := serve(h, request{"GET", target, nil}).Result()
+		if loc := hdr.Get("Location"); code != 301 || loc != want {
+			t.Errorf("GET %s: %d Location %q, want 301 %q", target, code, loc, want)
+		}
+	}
+}

@@ -111,7 +111,7 @@ func (h *Handler) serveListing(w wharf.ResponseWriter, r *wharf.Request, t targe
 		err = writeListingJSON(&buf, entries)
 		hdr.Set("Content-Type", "application/json")
 	} else {
-		err = writeListingHTML(&buf, t.path, entries, key, desc, truncated)
+		err = writeListingHTML(&buf, shownPath(r, t.path), t.path, entries, key, desc, truncated)
 		hdr.Set("Content-Type", "text/html; charset=utf-8")
 		hdr.Set("Content-Security-Policy", listingCSP)
 	}
@@ -139,6 +139,31 @@ func (h *Handler) serveListing(w wharf.ResponseWriter, r *wharf.Request, t targe
 		h.log.LogAttrs(r.Context(), slog.LevelDebug, "fileserver: sending a listing failed",
 			slog.String("path", r.Path), slog.Any("err", err))
 	}
+}
+
+// shownPath returns the path a listing's title shows for the
+// directory at the decoded path p: the path the client asked for,
+// decoded. It differs from p when the handler is mounted below a
+// prefix (wharf.StripPrefix shortens Path and leaves Target as sent),
+// so that the page at "/static/docs/" is titled "/static/docs/" while
+// its links, all relative, stay within the mount. It is p when the
+// target does not end in p (a router rewrote Path some other way).
+func shownPath(r *wharf.Request, p string) string {
+	raw, _, _ := strings.Cut(r.Target, "?")
+	if !strings.HasPrefix(raw, "/") {
+		// absolute-form: "http://host/path"
+		_, rest, ok := strings.Cut(raw, "://")
+		i := strings.IndexByte(rest, '/')
+		if !ok || i < 0 {
+			return p
+		}
+		raw = rest[i:]
+	}
+	full, err := url.PathUnescape(raw)
+	if err != nil || !strings.HasSuffix(full, p) {
+		return p
+	}
+	return full
 }
 
 // compressListing returns the listing body compressed in the coding

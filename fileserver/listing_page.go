@@ -35,7 +35,7 @@ func cspHash(s string) string {
 
 // listingPage is the data of listingTemplate.
 type listingPage struct {
-	Path      string // the decoded request path, for the title
+	Path      string // the decoded path the client asked for, for the title (see shownPath)
 	Crumbs    []listCrumb
 	Parent    bool // link to "../" (every directory but the root)
 	Cols      []listColumn
@@ -83,10 +83,13 @@ type listRow struct {
 }
 
 // writeListingHTML renders the page listing es (sorted by key, desc)
-// for the directory at the decoded request path p into buf.
-func writeListingHTML(buf *bytes.Buffer, p string, es []listEntry, key string, desc, truncated bool) error {
+// for the directory at the decoded path p (below the handler's root)
+// into buf; title is the path the page is titled with (shownPath).
+// Every link of the page is relative, so the page works wherever the
+// handler is mounted.
+func writeListingHTML(buf *bytes.Buffer, title, p string, es []listEntry, key string, desc, truncated bool) error {
 	page := listingPage{
-		Path:      p,
+		Path:      title,
 		Crumbs:    listCrumbs(p),
 		Parent:    p != "/",
 		Cols:      listColumns(key, desc),
@@ -123,7 +126,9 @@ func writeListingHTML(buf *bytes.Buffer, p string, es []listEntry, key string, d
 }
 
 // listCrumbs returns the breadcrumbs of the directory at the decoded
-// path p ("/", "/a/b/"): the root, then one per segment.
+// path p ("/", "/a/b/"): the root, then one per segment. The root is
+// the handler's: under wharf.StripPrefix("/static/", h) it is
+// "/static/", and a crumb never links above it.
 func listCrumbs(p string) []listCrumb {
 	var segs []string
 	if s := strings.Trim(p, "/"); s != "" {

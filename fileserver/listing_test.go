@@ -654,3 +654,48 @@ func TestListingCompressed(t *testing.T) {
 		t.Errorf("compressed without Accept-Encoding")
 	}
 }
+
+// TestListingUnderPrefix serves a listing behind wharf.StripPrefix:
+// the title shows the path the client asked for, and the links stay
+// relative, so they resolve below the prefix.
+func TestListingUnderPrefix(t *testing.T) {
+	h := New(listingFS(), Config{Browse: true})
+	var page string
+	strip := wharf.StripPrefix("/static/", wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		rec := wharftest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		_, _, body := rec.Result()
+		page = string(body)
+	}))
+	for target, title := range map[string]string{
+		"/static/deep/a/b/":                   "/static/deep/a/b/",
+		"/static/deep/a/b/?sort=size":         "/static/deep/a/b/",
+		"http://example.com/static/deep/a/b/": "/static/deep/a/b/",
+		"/st%61tic/deep/a/b/":                 "/static/deep/a/b/",
+	} {
+		strip.ServeHTTP(wharftest.NewRecorder(), wharftest.NewRequest("GET", target))
+		for _, s := range []string{
+			"<title>Index of " + title + "</title>",
+			`<li><a href="../../../"><svg class="home"`,
+			`<a href="../"><svg class="icon up"`,
+		} {
+			if !strings.Contains(page, s) {
+				t.Errorf("GET %s: page lacks %q", target, s)
+			}
+		}
+	}
+	// A Target that does not end in the path (a router rewrote it):
+	// the title falls back to the handler's own path.
+	r := wharftest.NewRequest("GET", "/elsewhere/")
+	r.Path = "/deep/a/b/"
+	code, _, body := lsServeReq(h, r)
+	if code != 200 || !strings.Contains(string(body), "<title>Index of /deep/a/b/</title>") {
+		t.Errorf("rewritten Path: %d, title not /deep/a/b/", code)
+	}
+}
+
+func lsServeReq(h *Handler, r *wharf.Request) (int, wharf.Header, []byte) {
+	rec := wharftest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec.Result()
+}
