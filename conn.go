@@ -1,6 +1,7 @@
 package wharf
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"syscall"
@@ -42,11 +43,17 @@ type conn struct {
 	// nc is nil while the connection is parked deep (deep_linux.go):
 	// then fd is a descriptor of wharf's own. The owner changes nc
 	// under srv.mu (Server.Close reads it).
-	nc      net.Conn
-	raw     syscall.RawConn // nil when nc has no file descriptor
-	ip      string          // set when MaxConnsPerIP counts this conn
-	remote  string          // nc.RemoteAddr().String(), computed once
-	serveFn func()          // c.serve, allocated once (again after parking deep)
+	nc     net.Conn
+	raw    syscall.RawConn      // nil when nc has no file descriptor
+	ip     string               // set when MaxConnsPerIP counts this conn
+	remote string               // nc.RemoteAddr().String(), computed once
+	tls    *tls.ConnectionState // the handshake's outcome; nil on plain TCP; immutable after it
+
+	// Guarded by srv.mu: Shutdown closes or wakes connections in these
+	// states, which hold no request.
+	handshaking bool   // in its TLS handshake (tls.go)
+	reading     bool   // parked on a reader goroutine (parking.go)
+	serveFn     func() // c.serve, allocated once (again after parking deep)
 
 	*work // buffers and per-request state while served; nil while parked
 

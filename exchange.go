@@ -37,6 +37,7 @@ func (c *conn) handle() bool {
 	r := &x.req
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()
+	r.TLS = c.tls
 	r.Close = h.Close || s.closing.Load()
 
 	// The head is consumed; what follows is the body or the next request.

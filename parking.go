@@ -39,6 +39,10 @@ func (s *Server) newParking() *park.Set[*conn] {
 // it stays shallow until it has been parked for a deadline sweep.
 func (s *Server) park(c *conn, deadline time.Time, timeout, idle bool) {
 	c.parkWrite, c.parkTimeout = false, timeout
+	if c.raw == nil {
+		s.parkReader(c, deadline)
+		return
+	}
 	if idle && s.parked.Ages() && c.canDeepen() && s.parked.Len() >= deepAbove {
 		c.deepen() // on error it stays shallow
 	}
@@ -48,6 +52,67 @@ func (s *Server) park(c *conn, deadline time.Time, timeout, idle bool) {
 // deepAbove is the number of parked connections past which idle ones
 // are parked deep at once. 256 shallow ones cost about 0.4 MB.
 const deepAbove = 256
+
+// parkReader parks c, which has no descriptor a poller could watch
+// (TLS: decrypted bytes may wait in crypto/tls's buffers, where epoll
+// does not see them; or a listener's own net.Conn type), on a goroutine
+// of its own that waits in a read of up to readerParkBytes: net/http's
+// way, at the cost of a goroutine and that buffer per idle connection.
+// What it reads is kept as c.pending for the worker.
+func (s *Server) parkReader(c *conn, deadline time.Time) {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		c.closeParked()
+		return
+	}
+	c.reading = true
+	s.mu.Unlock()
+	s.parkWG.Add(1)
+	go func() {
+		defer s.parkWG.Done()
+		c.nc.SetReadDeadline(deadline)
+		buf := make([]byte, readerParkBytes)
+		n, err := c.nc.Read(buf)
+		s.mu.Lock()
+		c.reading = false
+		closing := s.closing.Load()
+		s.mu.Unlock()
+		c.rdl = 0
+		switch {
+		case n > 0:
+			// Shutdown may have begun: the request is served all the
+			// same, answered with "Connection: close".
+			c.pending += string(buf[:n])
+			s.unpark(c)
+		case closing:
+			c.closeParked() // woken by Shutdown (wakeReaders)
+		case isTimeout(err):
+			s.parkExpired(c)
+		default:
+			c.closeParked() // EOF or reset: the client went away
+		}
+	}()
+}
+
+// readerParkBytes is the read of a reader-parked connection: a request
+// head's start; the rest stays in the connection's own buffers.
+const readerParkBytes = 1 << 10
+
+// wakeReaders ends the wait of reader-parked connections and of TLS
+// handshakes, which hold no request, for Shutdown: a reader wakes at
+// once and closes (or serves a request that had just arrived); a
+// handshake fails. Called with s.mu held.
+func (s *Server) wakeReaders() {
+	for c := range s.conns {
+		switch {
+		case c.reading:
+			c.nc.SetReadDeadline(time.Unix(1, 0))
+		case c.handshaking:
+			c.nc.Close()
+		}
+	}
+}
 
 // parkWrite gives c, which is sending a file body, to the set until it
 // is writable or deadline passes. Shutdown lets it finish.

@@ -123,14 +123,9 @@ func (c *conn) readHead() error {
 			c.r1 += n
 			continue
 		}
-		if c.canPark() {
-			c.release()
-			s.park(c, hard.time(), !idle, grace == parkGrace)
-			return errParked
-		}
-		// No way to wait without a worker (no file descriptor): keep
-		// blocking until the hard deadline.
-		c.setReadDeadline(hard)
+		c.release()
+		s.park(c, hard.time(), !idle, grace == parkGrace)
+		return errParked
 	}
 }
 
@@ -172,8 +167,6 @@ func (c *conn) makeRoom(withBody bool) bool {
 	}
 	return true
 }
-
-func (c *conn) canPark() bool { return c.raw != nil }
 
 // readNow reads what the socket holds now, without waiting and without
 // the runtime poller's deadline check. It returns 0 when nothing is

@@ -2,6 +2,7 @@ package wharf
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 )
 
@@ -49,6 +50,10 @@ type Request struct {
 
 	// RemoteAddr is the peer's network address ("ip:port").
 	RemoteAddr string
+
+	// TLS is the state of the connection's TLS, shared by its requests;
+	// nil on a plain connection.
+	TLS *tls.ConnectionState
 
 	// Close reports whether the connection will close after this
 	// response: the client asked for it, it is HTTP/1.0 without

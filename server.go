@@ -2,6 +2,7 @@ package wharf
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -86,6 +87,10 @@ type Server struct {
 	// The server logs only through it.
 	Logger *slog.Logger
 
+	// TLSConfig configures ServeTLS and ListenAndServeTLS (see
+	// ServeTLS); Serve and ListenAndServe ignore it.
+	TLSConfig *tls.Config
+
 	// BaseContext is the context requests see (Request.Context); it is
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
@@ -109,12 +114,13 @@ type Server struct {
 	hardClosed bool                       // Close began
 
 	// Atomic, or safe for concurrent use.
-	closing   atomic.Bool    // Shutdown or Close began
-	stopped   atomic.Bool    // stopOnce ran
-	serveWG   sync.WaitGroup // the Serve calls (accept loops)
-	lingerSem chan struct{}  // bounds lingering closes
-	lingerWG  sync.WaitGroup // lingering-close goroutines
-	parkWG    sync.WaitGroup // unparked writers waiting for a worker (parking.go)
+	closing     atomic.Bool    // Shutdown or Close began
+	stopped     atomic.Bool    // stopOnce ran
+	serveWG     sync.WaitGroup // the Serve calls (accept loops)
+	lingerSem   chan struct{}  // bounds lingering closes
+	lingerWG    sync.WaitGroup // lingering-close goroutines
+	parkWG      sync.WaitGroup // reader-parked connections, and unparked writers waiting for a worker (parking.go)
+	handshakeWG sync.WaitGroup // TLS handshakes (tls.go)
 
 	// Test hooks: set only by this package's tests, before the server
 	// starts, and read once by start. Fields rather than package
@@ -250,22 +256,28 @@ func (s *Server) ListenAndServe() error {
 	if s.closing.Load() {
 		return ErrServerClosed
 	}
-	addr := s.Addr
-	if addr == "" {
-		addr = DefaultAddr
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", s.addr())
 	if err != nil {
 		return err
 	}
 	return s.Serve(ln)
 }
 
+func (s *Server) addr() string {
+	if s.Addr == "" {
+		return DefaultAddr
+	}
+	return s.Addr
+}
+
 // Serve accepts connections on ln and hands each to the pool. It
 // closes ln when it returns. It returns ErrServerClosed after Shutdown
 // or Close; any other error is an accept error that is not temporary.
 // Serve may be called for several listeners at once.
-func (s *Server) Serve(ln net.Listener) error {
+func (s *Server) Serve(ln net.Listener) error { return s.serve(ln, nil) }
+
+// serve is Serve, and ServeTLS when cfg is not nil.
+func (s *Server) serve(ln net.Listener, cfg *tls.Config) error {
 	if err := s.start(); err != nil {
 		ln.Close()
 		return err
@@ -305,7 +317,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		s.accept(nc)
+		s.accept(nc, cfg)
 	}
 }
 
@@ -315,11 +327,23 @@ func isTemporary(err error) bool {
 }
 
 // accept registers nc and submits it to the pool, or turns it away
-// with 503 when the server is over a limit.
-func (s *Server) accept(nc net.Conn) {
-	c, ok := s.track(nc)
+// with 503 when the server is over a limit. With cfg, the connection
+// first goes through its TLS handshake, on a goroutine of its own; a
+// TLS connection over a limit is closed without an answer (a 503 would
+// cost a handshake).
+func (s *Server) accept(nc net.Conn, cfg *tls.Config) {
+	c, ok := s.track(nc, cfg != nil)
 	if !ok {
+		if cfg != nil {
+			nc.Close()
+			return
+		}
 		s.reject(nc)
+		return
+	}
+	if cfg != nil {
+		s.handshakeWG.Add(1)
+		go s.handshake(c, cfg)
 		return
 	}
 	if err := s.pool.TryGo(c.serveFn); err != nil {
@@ -329,8 +353,9 @@ func (s *Server) accept(nc net.Conn) {
 }
 
 // track adds a connection to the server's set, enforcing MaxConns and
-// MaxConnsPerIP.
-func (s *Server) track(nc net.Conn) (*conn, bool) {
+// MaxConnsPerIP; handshaking marks a TLS connection before its
+// handshake.
+func (s *Server) track(nc net.Conn, handshaking bool) (*conn, bool) {
 	ip := ""
 	if s.cfg.maxConnsPerIP > 0 {
 		ip = hostOf(nc.RemoteAddr())
@@ -350,6 +375,7 @@ func (s *Server) track(nc net.Conn) (*conn, bool) {
 		s.perIP[ip]++
 	}
 	c := newConn(s, nc, ip)
+	c.handshaking = handshaking
 	s.conns[c] = struct{}{}
 	return c, true
 }

@@ -96,6 +96,13 @@ func checkLeaks(t *testing.T) {
 // Serve's error, once it returned; it may be called more than once.
 func serveOn(t *testing.T, s *Server, ln net.Listener) (wait func() error) {
 	t.Helper()
+	return serveWith(t, s, ln, s.Serve)
+}
+
+// serveWith is serveOn with the serving method to call (Serve, or a
+// ServeTLS).
+func serveWith(t *testing.T, s *Server, ln net.Listener, serveFn func(net.Listener) error) (wait func() error) {
+	t.Helper()
 	checkLeaks(t)
 	if s.Handler == nil {
 		s.Handler = testHandler()
@@ -105,7 +112,7 @@ func serveOn(t *testing.T, s *Server, ln net.Listener) (wait func() error) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
+	go func() { done <- serveFn(ln) }()
 	wait = sync.OnceValue(func() error { return <-done })
 	t.Cleanup(func() {
 		s.Close()
@@ -132,6 +139,13 @@ func serve(t *testing.T, s *Server) (addr string, wait func() error) {
 func startServer(t *testing.T, s *Server) string {
 	t.Helper()
 	addr, wait := serve(t, s)
+	shutdownAtEnd(t, s, wait)
+	return addr
+}
+
+// shutdownAtEnd shuts s down gracefully when the test ends and checks
+// that its Serve returned ErrServerClosed.
+func shutdownAtEnd(t *testing.T, s *Server, wait func() error) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -143,7 +157,6 @@ func startServer(t *testing.T, s *Server) string {
 			t.Errorf("Serve returned %v, want ErrServerClosed", err)
 		}
 	})
-	return addr
 }
 
 // waitFor polls cond until it holds, and fails the test if it does not

@@ -15,6 +15,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range s.parked.Drain(false) {
 		c.closeParked() // idle: no request in flight
 	}
+	s.mu.Lock()
+	s.wakeReaders()
+	s.mu.Unlock()
 	select {
 	case <-s.doneCh:
 	case <-ctx.Done():
@@ -33,6 +36,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) stopOnce() {
 	s.parked.Stop()
 	s.parkWG.Wait()
+	s.handshakeWG.Wait()
 	s.cancel()
 	if !s.stopped.Swap(true) {
 		stopDateClock()
