@@ -157,6 +157,8 @@ func TestBinaryErrors(t *testing.T) {
 	}{
 		{[]string{"--workers", "0"}, 1, "workers"},
 		{[]string{"--bogus"}, 2, "bogus"},
+		{[]string{"--max-body-bytes", "512k"}, 2, `unknown unit "k"`},
+		{[]string{"--max-header-bytes", "0"}, 2, "--max-header-bytes must be at least 1 byte"},
 		{[]string{"a", "b"}, 2, "too many arguments"},
 		{[]string{"--addr", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
 		{[]string{"--header", "nocolon"}, 2, `--header "nocolon"`},

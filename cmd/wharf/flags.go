@@ -118,8 +118,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&o.readTimeout, "read-timeout", wharf.DefaultReadTimeout, "time allowed to read a request body (0: no limit)")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", wharf.DefaultWriteTimeout, "time allowed for each write of a response (0: no limit)")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", wharf.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request (0: no limit)")
-	fs.IntVar(&o.maxHeaderBytes, "max-header-bytes", wharf.DefaultMaxHeaderBytes, "largest request head in `bytes` (else 431)")
-	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", wharf.DefaultMaxBodyBytes, "largest request body in `bytes` (else 413)")
+	o.maxHeaderBytes = wharf.DefaultMaxHeaderBytes
+	fs.Var(sizeValue[int]{&o.maxHeaderBytes}, "max-header-bytes", "largest request head, a `size` in bytes or with a unit (else 431)")
+	o.maxBodyBytes = wharf.DefaultMaxBodyBytes
+	fs.Var(sizeValue[int64]{&o.maxBodyBytes}, "max-body-bytes", "largest request body, a `size` in bytes or with a unit (else 413)")
 	fs.IntVar(&o.maxConns, "max-conns", wharf.DefaultMaxConns, "most open connections (0: no cap); past it clients get 503")
 	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", 0, "most open connections per client IP address (0: no cap)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
@@ -267,11 +269,13 @@ func (o *options) validate() error {
 			return fmt.Errorf("wharf: --%s must not be negative (got %v; 0 means no limit)", d.name, d.v)
 		}
 	}
+	// A size that parses but is 0 is still a bad value of the command
+	// line (exit status 2), like one that does not parse.
 	if o.maxHeaderBytes < 1 {
-		return fmt.Errorf("wharf: --max-header-bytes must be at least 1 (got %d)", o.maxHeaderBytes)
+		return usagef("wharf: --max-header-bytes must be at least 1 byte (got %d)", o.maxHeaderBytes)
 	}
 	if o.maxBodyBytes < 1 {
-		return fmt.Errorf("wharf: --max-body-bytes must be at least 1 (got %d)", o.maxBodyBytes)
+		return usagef("wharf: --max-body-bytes must be at least 1 byte (got %d)", o.maxBodyBytes)
 	}
 	if o.maxConns < 0 {
 		return fmt.Errorf("wharf: --max-conns must not be negative (got %d; 0 means no cap)", o.maxConns)
@@ -412,6 +416,11 @@ environment variable WHARF_<NAME> (dashes as underscores, e.g. WHARF_ADDR,
 WHARF_LOG_FORMAT); a flag given on the command line wins. The variable of a
 repeatable flag (--header, --cors, --basic-auth) holds one value per line.
 Flags must come before DIR.
+
+A size (--max-header-bytes, --max-body-bytes) is a whole number of bytes,
+with or without a unit: KiB, MiB, GiB, TiB are 1024-based, kB, MB, GB, TB
+1000-based, and B is bytes (16384, 64KiB, "1 MiB", 10MB). Other spellings
+(k, KB, mb, 1.5MiB) are refused.
 
 --browse, --spa, --symlinks, --cache-control, --cache-validity and
 --precompressed configure how DIR is served; the demo site ignores them.

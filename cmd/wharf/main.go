@@ -9,7 +9,8 @@
 // of every 404 answer (read like any file, so an edit shows within
 // --cache-validity). Without DIR, wharf serves a small built-in demo
 // site: GET / answers a hello page, GET /sleep the same page after five
-// seconds, anything else a 404 "Oops!" page.
+// seconds, GET /style.css the pages' style sheet, and any other path a
+// 404 "Oops!" page.
 //
 // It listens on 127.0.0.1:7878 unless --addr says otherwise, logs to
 // standard error (one startup line giving the address; with --access-log
@@ -32,8 +33,8 @@
 //	--read-timeout d            time to read a request body (default 1m)
 //	--write-timeout d           time for each write of a response (default 1m)
 //	--idle-timeout d            keep-alive idle limit (default 1m)
-//	--max-header-bytes n        largest request head (default 16384)
-//	--max-body-bytes n          largest request body (default 10485760)
+//	--max-header-bytes size     largest request head (default 16KiB)
+//	--max-body-bytes size       largest request body (default 10MiB)
 //	--max-conns n               most open connections (default 10000; 0: no cap)
 //	--max-conns-per-ip n        most open connections per client IP (0: no cap)
 //	--log-format text|json      log format (default text)
@@ -77,7 +78,11 @@
 // credentials: a preflight is answered 204 without a password, and the
 // request itself then needs one.
 //
-// A timeout of 0 means no limit. Every flag but --version and
+// A size is a whole number of bytes, with or without a unit (and a
+// space before it): KiB, MiB, GiB and TiB are 1024-based, kB, MB, GB
+// and TB 1000-based, B is bytes: 16384, 64KiB, "1 MiB", 10MB. Units are
+// case-sensitive; ambiguous spellings (k, KB, mb) and fractions
+// (1.5MiB) are refused, never guessed. A timeout of 0 means no limit. Every flag but --version and
 // --hash-password can also be set with an environment variable
 // WHARF_<NAME>, the flag's name in upper case with dashes as
 // underscores (WHARF_ADDR, WHARF_LOG_FORMAT); a flag on the command line
@@ -93,8 +98,8 @@
 //
 // Errors are reported as one line on standard error. The exit status is
 // 0 after a clean shutdown, 2 for a malformed command line or
-// environment (including every bad value of the serving flags), and 1
-// for any other error.
+// environment (including every bad size and every bad value of the
+// serving flags), and 1 for any other error.
 package main
 
 import (
