@@ -94,8 +94,15 @@ import (
 //
 // The path matched is Request.Path, which wharf keeps as sent, so a
 // redirect's Location keeps the client's escaping ("/a%2Fb/", where
-// net/http writes "/a/b/"); characters that a Location must not hold
-// unescaped are escaped. The CONNECT method, which the server refuses
+// net/http writes "/a/b/", and "/b%20c" after an unclean path, where
+// net/http escapes twice: "/b%2520c"); characters that a Location must
+// not hold unescaped are escaped. A segment is a segment whatever it
+// decodes to: "/%2F" has one segment, "/", which "/{x}" matches
+// (net/http confuses it with the end of "/" and matches "/{$}"), and
+// an escaped slash stays escaped when the path also holds a character
+// such as '"' or '{' (net/http then routes the decoded path re-escaped,
+// where it is a separator). TestServeMuxDifferential and FuzzServeMux
+// check every other case against net/http. The CONNECT method, which the server refuses
 // (501), is routed like any other. Registration may happen while
 // requests are served; a request sees the patterns registered before
 // it started or a later set.

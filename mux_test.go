@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ type muxPair struct {
 	n *http.ServeMux
 }
 
-func newMuxPair(t *testing.T, patterns ...string) muxPair {
+func newMuxPair(t testing.TB, patterns ...string) muxPair {
 	t.Helper()
 	m := muxPair{wharf.NewServeMux(), http.NewServeMux()}
 	for _, p := range patterns {
@@ -566,4 +567,110 @@ func ExampleServeMux() {
 	// GET /files -> 307 <a href="/files/">Temporary Redirect</a>.
 	//
 	// Location: /files/
+}
+
+// FuzzServeMux extends TestServeMuxDifferential to any request path
+// the server's parser accepts, on every pattern group.
+func FuzzServeMux(f *testing.F) {
+	for _, rq := range muxRequests {
+		f.Add(uint8(0), rq.target)
+	}
+	methods := []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
+	var pairs []muxPair
+	for _, g := range muxGroups {
+		pairs = append(pairs, newMuxPair(f, g...))
+	}
+	f.Fuzz(func(t *testing.T, mi uint8, target string) {
+		if !requestTarget(target) || hasSlashSegment(target) || lostRawPath(target) {
+			t.Skip()
+		}
+		method := methods[int(mi)%len(methods)]
+		for gi, m := range pairs {
+			got := m.wharfOutcome(method, "example.com", target)
+			want := m.netOutcome(method, "example.com", target)
+			if method == "HEAD" {
+				got.body, want.body = "", ""
+			}
+			if path, _, _ := strings.Cut(target, "?"); want.status == 307 && path != cleanPath(path) {
+				// net/http escapes the already escaped path of an
+				// unclean-path redirect a second time ("%20" becomes
+				// "%2520", '"' "%2522"); wharf keeps it as sent.
+				got.location, want.location = decodedFully(got.location), decodedFully(want.location)
+			}
+			if got != want {
+				t.Errorf("group%d %s %s:\nwharf    %+v\nnet/http %+v", gi, method, target, got, want)
+			}
+		}
+	})
+}
+
+// requestTarget reports whether t is an origin-form target that both
+// wharf's parser and net/http's accept: printable ASCII without "#",
+// each "%" starting an escape.
+func requestTarget(t string) bool {
+	if !strings.HasPrefix(t, "/") {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c <= ' ' || c >= 0x7f || c == '#' {
+			return false
+		}
+		if c == '%' && (i+2 >= len(t) || !isHex(t[i+1]) || !isHex(t[i+2])) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// decodedFully percent-decodes s until nothing changes (at most four
+// times).
+func decodedFully(s string) string {
+	for range 4 {
+		d := decoded(s)
+		if d == s {
+			break
+		}
+		s = d
+	}
+	return s
+}
+
+// cleanPath is net/http's ServeMux rule: path.Clean, with a final "/"
+// kept.
+func cleanPath(p string) string {
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// hasSlashSegment reports whether a segment of target's path is "%2F"
+// alone. net/http decodes it to "/", which its routing tree also uses
+// for the end of a path ending in "/": "/%2F" matches "/{$}", and
+// "/a/%2F" does not match "/a/{x}". wharf keeps the segment a segment
+// (it matches "/{x}" with x = "/").
+func hasSlashSegment(target string) bool {
+	path, _, _ := strings.Cut(target, "?")
+	for _, seg := range strings.Split(path, "/") {
+		if strings.EqualFold(seg, "%2F") {
+			return true
+		}
+	}
+	return false
+}
+
+// lostRawPath reports whether net/url would drop the path's escaping:
+// when the path holds a byte that it would escape itself ('"', '<',
+// '{'...), URL.RawPath is dropped and routing sees the decoded path
+// re-escaped, where an escaped slash is a slash. wharf routes the
+// path as sent.
+func lostRawPath(target string) bool {
+	path, _, _ := strings.Cut(target, "?")
+	return strings.Contains(path, "%") && strings.ContainsAny(path, "\"<>\\^`{|}")
 }

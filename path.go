@@ -1,6 +1,7 @@
 package wharf
 
 import (
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -46,24 +47,14 @@ func cleanPath(p string) string {
 // hostname returns host without a port: "example.com" for
 // "example.com:8080", "::1" for "[::1]:8080". A host that does not
 // split as host:port ("[::1]" alone, or more than one colon outside
-// brackets) is returned as it is, as net/http's ServeMux does.
+// brackets) is returned as it is, as net/http's ServeMux does. It
+// allocates only for such a host (the server's parser refuses most).
 func hostname(host string) string {
-	i := strings.LastIndexByte(host, ':')
-	if i < 0 {
+	if strings.IndexByte(host, ':') < 0 {
 		return host
 	}
-	h := host[:i]
-	if strings.HasPrefix(h, "[") {
-		if !strings.HasSuffix(h, "]") {
-			return host
-		}
-		h = h[1 : len(h)-1]
-		if strings.ContainsAny(h, "[]") {
-			return host
-		}
-		return h
-	}
-	if strings.ContainsAny(h, ":[]") {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
 		return host
 	}
 	return h
