@@ -73,7 +73,7 @@ func TestServeDir(t *testing.T) {
 	}{
 		{path: "/", status: 200, ctype: "text/html", body: readFile(t, filepath.Join(dir, "index.html"))},
 		{path: "/index.html", status: 200, ctype: "text/html", body: readFile(t, filepath.Join(dir, "index.html"))},
-		{path: "/sub", status: 301, location: "/sub/"},
+		{path: "/sub", status: 301, location: "sub/"}, // relative (fileserver, 1d8f5bd): /sub/ from /sub
 		{path: "/sub/", status: 200, ctype: "text/html", body: readFile(t, filepath.Join(dir, "sub", "index.html"))},
 		{path: "/style.css", status: 200, ctype: "text/css", body: readFile(t, filepath.Join(dir, "style.css"))},
 		{path: "/a.json", status: 200, ctype: "application/json", body: readFile(t, filepath.Join(dir, "a.json"))},
