@@ -18,6 +18,11 @@
 // time. A queue capacity of 0 is allowed: then a job is accepted only when a
 // worker is idle and waiting for it (a direct hand-off).
 //
+// The queue size given to [New] is used as it is: 0 is the direct hand-off,
+// never a default. wharf.Server.Queue, by contrast, follows the rule that a
+// Server's zero fields take defaults: there 0 means 4 × Workers and a
+// negative value means no queue (pool.New(workers, 0)).
+//
 // # Compared with errgroup.SetLimit
 //
 // golang.org/x/sync/errgroup with SetLimit(n) also bounds concurrency, but it

@@ -44,6 +44,11 @@ type Pool struct {
 // waiting for a worker. With queue == 0 the queue is an unbuffered hand-off:
 // a job is accepted only when a worker is idle and waiting for one.
 //
+// queue is taken as given: 0 means no queue, not a default. This differs
+// from wharf.Server.Queue, where 0 means the default (4 × Workers) and a
+// negative value means no queue; the Server translates its field before
+// calling New (a negative Server.Queue becomes New(workers, 0)).
+//
 // If workers < 1 or queue < 0, New returns nil and a *[SizeError] naming the
 // offending parameter. New never panics.
 func New(workers, queue int) (*Pool, error) {
