@@ -91,6 +91,16 @@ type Server struct {
 	// ServeTLS); Serve and ListenAndServe ignore it.
 	TLSConfig *tls.Config
 
+	// TLSNextProto, as net/http.Server's, maps an ALPN protocol name
+	// to the function that serves a TLS connection which negotiated
+	// it, instead of the HTTP/1.1 engine (package wharf/h2 registers
+	// "h2"). The function runs on the connection's own goroutine and
+	// returns when the connection is done; the server then closes it.
+	// Until then the connection counts against MaxConns, Shutdown
+	// waits for it (see RegisterOnShutdown), and Close closes it. The
+	// protocol must also be in TLSConfig.NextProtos.
+	TLSNextProto map[string]func(s *Server, c *tls.Conn)
+
 	// BaseContext is the context requests see (Request.Context); it is
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
@@ -114,6 +124,8 @@ type Server struct {
 	hardClosed bool                       // Close began
 
 	// Atomic, or safe for concurrent use.
+	onShutdown []func() // RegisterOnShutdown's; guarded by mu
+
 	closing     atomic.Bool    // Shutdown or Close began
 	stopped     atomic.Bool    // stopOnce ran
 	serveWG     sync.WaitGroup // the Serve calls (accept loops)

@@ -12,6 +12,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.isStarted() {
 		return nil
 	}
+	s.mu.Lock()
+	for _, f := range s.onShutdown {
+		go f()
+	}
+	s.onShutdown = nil
+	s.mu.Unlock()
 	for _, c := range s.parked.Drain(false) {
 		c.closeParked() // idle: no request in flight
 	}
@@ -30,6 +36,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.lingerWG.Wait()
 	s.stopOnce()
 	return nil
+}
+
+// RegisterOnShutdown registers f to be called, on a goroutine of its
+// own, when Shutdown begins: for protocols served beside HTTP/1.1 to
+// shut their connections down gracefully (HTTP/2's GOAWAY), as
+// net/http's RegisterOnShutdown. Shutdown waits for those connections,
+// not for f.
+func (s *Server) RegisterOnShutdown(f func()) {
+	s.mu.Lock()
+	s.onShutdown = append(s.onShutdown, f)
+	s.mu.Unlock()
 }
 
 // stopOnce releases what start took: the set of parked connections and the Date clock.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/wharfhttp/wharf/pool"
 )
 
 // TLS. A TLS connection is served like any other once its handshake is
@@ -77,8 +79,8 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 }
 
 // handshake runs the TLS handshake of c, tracked and counted but held
-// by no worker, then hands it to the pool. It runs on a goroutine of
-// its own (handshakeWG).
+// by no worker, then parks c until its first request arrives. It runs
+// on a goroutine of its own (handshakeWG).
 func (s *Server) handshake(c *conn, cfg *tls.Config) {
 	defer s.handshakeWG.Done()
 	raw := c.nc
@@ -107,12 +109,23 @@ func (s *Server) handshake(c *conn, cfg *tls.Config) {
 		s.untrack(c)
 		return
 	}
+	if next := s.TLSNextProto[state.NegotiatedProtocol]; next != nil && state.NegotiatedProtocol != "" {
+		next(s, tc)
+		tc.Close()
+		s.untrack(c)
+		return
+	}
 	c.tls = &state
 	c.attach()
-	if err := s.pool.TryGo(c.serveFn); err != nil {
-		s.untrack(c)
-		s.reject(tc)
+	// Wait for the first request without a worker, as for every idle
+	// TLS connection: a client that completes its handshake and then
+	// stays silent holds none, and a 503 goes only to a request.
+	var idle time.Time
+	if t := s.cfg.idleTimeout; t > 0 {
+		idle = time.Now().Add(t)
 	}
+	c.parkWrite, c.parkTimeout = false, false
+	s.parkReader(c, idle)
 }
 
 // endHandshake marks c's handshake done and, when tc is not nil, makes
@@ -141,3 +154,28 @@ func looksLikeHTTP(hdr [5]byte) bool {
 
 // plainHTTPToTLS is net/http's answer to plain HTTP on a TLS port.
 var plainHTTPToTLS = []byte("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+
+// ErrOverloaded is returned by Go when every worker is busy and the
+// queue is full: the caller answers 503, as the server does.
+var ErrOverloaded = errors.New("wharf: every worker busy and the queue full")
+
+// Go runs f on one of the server's workers, as the server runs its
+// HTTP/1.1 handlers, for protocols served beside HTTP/1.1 (HTTP/2
+// streams, package wharf/h2), so that their handlers count against the
+// same pool. When every worker is busy f waits in the queue; when the
+// queue is full too Go returns ErrOverloaded at once, and
+// ErrServerClosed once the pool shut down. A panic in f is f's to
+// recover: the pool logs it and the worker lives on.
+func (s *Server) Go(f func()) error {
+	if err := s.start(); err != nil {
+		return err
+	}
+	switch err := s.pool.TryGo(f); {
+	case err == nil:
+		return nil
+	case errors.Is(err, pool.ErrFull):
+		return ErrOverloaded
+	default:
+		return ErrServerClosed
+	}
+}

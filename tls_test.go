@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -25,7 +26,10 @@ func startTLSServer(t *testing.T, s *Server) (string, *tls.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if s.TLSConfig == nil {
+		s.TLSConfig = &tls.Config{}
+	}
+	s.TLSConfig.Certificates = []tls.Certificate{cert}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +217,7 @@ func TestTLSConcurrentClients(t *testing.T) {
 				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if string(body) != "TLS 1.3 http/1.1 /c\n" {
-					errs <- io.ErrUnexpectedEOF
+					errs <- fmt.Errorf("status %d, body %q", resp.StatusCode, body)
 					return
 				}
 			}
@@ -237,5 +241,108 @@ func TestServeTLSNeedsACertificate(t *testing.T) {
 	}
 	if err := s.ServeTLS(ln, "/nonexistent/cert.pem", "/nonexistent/key.pem"); err == nil {
 		t.Fatal("ServeTLS with missing files: no error")
+	}
+}
+
+// TLSNextProto takes over the connections that negotiated its
+// protocol; their work runs on the pool (Server.Go, ErrOverloaded when
+// it is full); Shutdown calls the RegisterOnShutdown hooks and waits
+// for the connections.
+func TestTLSNextProto(t *testing.T) {
+	quit := make(chan struct{})
+	hold := make(chan struct{})
+	s := &Server{Handler: tlsHandler, Workers: 1, Queue: -1, TLSConfig: &tls.Config{NextProtos: []string{"line/1", "http/1.1"}}}
+	s.TLSNextProto = map[string]func(*Server, *tls.Conn){
+		"line/1": func(s *Server, c *tls.Conn) {
+			br := bufio.NewReader(c)
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "hold\n" {
+					// Keep the only worker busy until the test lets
+					// go (it may not be waiting for work yet).
+					for i := 0; s.Go(func() { <-hold }) != nil && i < 1000; i++ {
+						time.Sleep(time.Millisecond) // polling interval
+					}
+					io.WriteString(c, "holding\n")
+					continue
+				}
+				done := make(chan struct{})
+				if err := s.Go(func() { io.WriteString(c, "on a worker: "+line); close(done) }); err != nil {
+					io.WriteString(c, err.Error()+"\n")
+					continue
+				}
+				<-done
+			}
+		},
+	}
+	s.RegisterOnShutdown(func() { close(quit) })
+	s.TLSNextProto["line/1"] = wrapQuit(s.TLSNextProto["line/1"], quit)
+	addr, cfg := startTLSServer(t, s)
+	cfg.NextProtos = []string{"line/1"}
+	c, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	say := func(line, want string) {
+		t.Helper()
+		io.WriteString(c, line)
+		if got, err := br.ReadString('\n'); got != want {
+			t.Fatalf("sent %q: got %q (%v), want %q", line, got, err, want)
+		}
+	}
+	say("one\n", "on a worker: one\n")
+	say("hold\n", "holding\n")
+	say("two\n", ErrOverloaded.Error()+"\n")
+	close(hold)
+	waitFor(t, "the worker to be free", func() bool { return s.Go(func() {}) == nil })
+	// The worker that ran the probe may not be waiting again yet.
+	for i := 0; ; i++ {
+		io.WriteString(c, "three\n")
+		got, _ := br.ReadString('\n')
+		if got == "on a worker: three\n" {
+			break
+		}
+		if got != ErrOverloaded.Error()+"\n" || i == 1000 {
+			t.Fatalf("sent three: got %q", got)
+		}
+		time.Sleep(time.Millisecond) // polling interval
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- s.Shutdown(ctx)
+	}()
+	if got, err := br.ReadString('\n'); got != "bye\n" {
+		t.Fatalf("at Shutdown: got %q (%v), want bye", got, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
+// wrapQuit makes a TLSNextProto function say bye and return when quit
+// closes, as an HTTP/2 server sends GOAWAY.
+func wrapQuit(f func(*Server, *tls.Conn), quit chan struct{}) func(*Server, *tls.Conn) {
+	return func(s *Server, c *tls.Conn) {
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			f(s, c)
+		}()
+		select {
+		case <-quit:
+			io.WriteString(c, "bye\n")
+			c.Close()
+			<-ended
+		case <-ended:
+		}
 	}
 }
