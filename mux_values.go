@@ -12,17 +12,25 @@ const pathInline = 4
 
 // pathValues are a Request's path values: those of the wildcards of
 // the ServeMux pattern that matched it, and those set by SetPathValue
-// for other names. It costs 120 bytes of the Request (on 64-bit
-// platforms): a pointer, four strings and two slice headers.
+// for other names. It costs 80 bytes of the Request on 64-bit
+// platforms (a pointer, four strings and a pointer); with Pattern,
+// routing adds 96 bytes to a Request.
 //
-// Slices are never written in place once set (set copies them first),
-// so a shallow copy of a Request (StripPrefix makes one) never sees
-// the other's later changes.
+// extra is never written in place once set (set replaces it), so a
+// shallow copy of a Request (StripPrefix makes one) never sees the
+// other's later changes.
 type pathValues struct {
 	pat   *muxPattern        // the matched pattern (its wildcard names), or nil
 	vals  [pathInline]string // values of the pattern's first wildcards, in order
-	more  []string           // values of the pattern's wildcards after the first pathInline
-	other []pathValue        // SetPathValue names that are not the pattern's
+	extra *pathExtra         // the rare rest, or nil
+}
+
+// pathExtra holds what does not fit in pathValues: the values of a
+// pattern's wildcards after the first pathInline, and SetPathValue's
+// names that are not the pattern's.
+type pathExtra struct {
+	more  []string
+	other []pathValue
 }
 
 type pathValue struct{ name, value string }
@@ -47,37 +55,42 @@ func (v *pathValues) get(name string) string {
 	case i < pathInline:
 		return v.vals[i]
 	default:
-		return v.more[i-pathInline]
+		return v.extra.more[i-pathInline]
 	}
-	for _, o := range v.other {
-		if o.name == name {
-			return o.value
+	if v.extra != nil {
+		for _, o := range v.extra.other {
+			if o.name == name {
+				return o.value
+			}
 		}
 	}
 	return ""
 }
 
 func (v *pathValues) set(name, value string) {
-	switch i := v.index(name); {
-	case i < 0:
-	case i < pathInline:
+	i := v.index(name)
+	if i >= 0 && i < pathInline {
 		v.vals[i] = value
 		return
-	default:
-		v.more = slices.Clone(v.more)
-		v.more[i-pathInline] = value
+	}
+	// Copy on write: the old pathExtra may be shared with a copy of
+	// the Request.
+	var x pathExtra
+	if v.extra != nil {
+		x.more, x.other = slices.Clone(v.extra.more), slices.Clone(v.extra.other)
+	}
+	v.extra = &x
+	if i >= 0 {
+		x.more[i-pathInline] = value
 		return
 	}
-	for i, o := range v.other {
-		if o.name == name {
-			v.other = slices.Clone(v.other)
-			v.other[i].value = value
+	for j := range x.other {
+		if x.other[j].name == name {
+			x.other[j].value = value
 			return
 		}
 	}
-	// A full slice expression: append never writes into an array a
-	// copy of the Request may share.
-	v.other = append(v.other[:len(v.other):len(v.other)], pathValue{name, value})
+	x.other = append(x.other, pathValue{name, value})
 }
 
 // setMatch replaces the wildcard values with those of p matched
@@ -86,12 +99,18 @@ func (v *pathValues) set(name, value string) {
 // allocates only for a value holding an escape, or past pathInline
 // wildcards.
 func (v *pathValues) setMatch(p *muxPattern, path string) {
-	v.pat, v.vals, v.more = p, [pathInline]string{}, nil
-	if len(p.names) == 0 {
-		return
+	v.pat, v.vals = p, [pathInline]string{}
+	if v.extra != nil && (v.extra.more != nil || len(p.names) > pathInline) {
+		v.extra = &pathExtra{other: v.extra.other} // other is never written in place
 	}
 	if len(p.names) > pathInline {
-		v.more = make([]string, len(p.names)-pathInline)
+		if v.extra == nil {
+			v.extra = new(pathExtra)
+		}
+		v.extra.more = make([]string, len(p.names)-pathInline)
+	}
+	if len(p.names) == 0 {
+		return
 	}
 	i := 0
 	rest := path
@@ -114,7 +133,7 @@ func (v *pathValues) setMatch(p *muxPattern, path string) {
 		if i < pathInline {
 			v.vals[i] = unescapeValue(raw)
 		} else {
-			v.more[i-pathInline] = unescapeValue(raw)
+			v.extra.more[i-pathInline] = unescapeValue(raw)
 		}
 		i++
 	}

@@ -172,8 +172,9 @@ func TestEscape(t *testing.T) {
 // FuzzPath checks, for any request target and any raw path, that the
 // handler never panics, never serves anything but the files of its
 // root (in particular never the secret beside it, which symlinks in
-// the root point to), and only ever sends a Location that is a local
-// path made of URI characters.
+// the root point to), and only ever sends a Location that names a
+// directory right below the requested one ("dir/": see childRedirect),
+// made of URI characters.
 func FuzzPath(f *testing.F) {
 	for _, tt := range resolvePathTests {
 		f.Add(tt.raw)
