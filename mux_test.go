@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wharfhttp/wharf"
@@ -497,6 +498,37 @@ func TestServeMuxZeroValueAndLateRegistration(t *testing.T) {
 	}
 }
 
+// TestServeMuxConcurrentRegistration registers patterns while
+// requests are routed (run with -race): every request sees a complete
+// table, and once registration is done every pattern is routed.
+func TestServeMuxConcurrentRegistration(t *testing.T) {
+	m := wharf.NewServeMux()
+	m.HandleFunc("/", func(wharf.ResponseWriter, *wharf.Request) {})
+	const n = 50
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range n {
+			m.HandleFunc(fmt.Sprintf("GET /p%d/{x}", i), func(w wharf.ResponseWriter, r *wharf.Request) {
+				w.WriteString(r.Pattern)
+			})
+		}
+	}()
+	for i := range 4 * n {
+		if code, _, _, _ := serveMux(m, "GET", "", fmt.Sprintf("/p%d/a", i%n)); code != 200 {
+			t.Fatalf("GET /p%d/a: %d", i%n, code)
+		}
+	}
+	wg.Wait()
+	for i := range n {
+		want := fmt.Sprintf("GET /p%d/{x}", i)
+		if _, _, body, _ := serveMux(m, "GET", "", fmt.Sprintf("/p%d/a", i)); body != want {
+			t.Errorf("GET /p%d/a: routed to %q, want %q", i, body, want)
+		}
+	}
+}
+
 // TestServeMuxAllocs checks that routing a request to a pattern with
 // up to four wildcards allocates nothing.
 func TestServeMuxAllocs(t *testing.T) {
@@ -673,4 +705,22 @@ func hasSlashSegment(target string) bool {
 func lostRawPath(target string) bool {
 	path, _, _ := strings.Cut(target, "?")
 	return strings.Contains(path, "%") && strings.ContainsAny(path, "\"<>\\^`{|}")
+}
+
+// ExampleStripPrefix mounts a handler written for "/" below /api/:
+// it sees the path without the prefix, and reads the query without
+// parsing all of it.
+func ExampleStripPrefix() {
+	api := wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		fmt.Fprintf(w, "path %s, target %s, page %q\n", r.Path, r.Target, r.QueryValue("page"))
+	})
+	mux := wharf.NewServeMux()
+	mux.Handle("/api/", wharf.StripPrefix("/api", api))
+
+	rec := wharftest.NewRecorder()
+	mux.ServeHTTP(rec, wharftest.NewRequest("GET", "/api/users?page=2&sort=name"))
+	_, _, body := rec.Result()
+	fmt.Print(string(body))
+	// Output:
+	// path /users, target /api/users?page=2&sort=name, page "2"
 }
