@@ -14,9 +14,9 @@ import (
 
 // The demo site is the classic teaching server: GET / answers a hello
 // page, GET /sleep the same page after a pause (to show that one slow
-// request does not hold up the others), anything else a 404 page. The
-// style sheet is served by the fileserver, so the demo shows static
-// serving too.
+// request does not hold up the others), GET /style.css the pages' style
+// sheet, anything else a 404 page. The style sheet is served by the
+// fileserver, so the demo shows static serving too.
 var (
 	//go:embed demo/hello.html
 	helloPage []byte
