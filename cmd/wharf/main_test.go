@@ -331,15 +331,7 @@ func TestShutdownTimeout(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	dir, _ := makeSite(t)
 	file := filepath.Join(dir, "index.html")
-	for _, tc := range []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		stdin   string
-		want    []string // substrings of the error
-		notWant string   // not in the error (a secret)
-		usage   bool     // a usageError (exit status 2)
-	}{
+	for _, tc := range []badInput{
 		{name: "workers 0", args: []string{"--workers", "0"}, want: []string{"wharf: --workers must be at least 1 (got 0)"}},
 		{name: "workers negative", args: []string{"--workers=-3"}, want: []string{"--workers", "-3"}},
 		{name: "queue", args: []string{"--queue", "-2"}, want: []string{"--queue", "-2"}},
@@ -394,39 +386,57 @@ func TestBadInput(t *testing.T) {
 		{name: "hash-password no input", args: []string{"--hash-password"}, want: []string{"--hash-password", "empty password"}, usage: true},
 		{name: "hash-password too long", args: []string{"--hash-password"}, stdin: strings.Repeat("p", 80) + "\n", want: []string{"--hash-password", "80 bytes", "72"}, notWant: "ppp", usage: true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			err := run(ctx, tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
-			if err == nil {
-				t.Fatalf("run(%q) = nil; log:\n%s", tc.args, stderr.String())
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-			if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
-				t.Errorf("error %q shows %q", err, tc.notWant)
-			}
-			if !strings.HasPrefix(err.Error(), "wharf: ") {
-				t.Errorf("error %q lacks the wharf: prefix", err)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error %q is more than one line", err)
-			}
-			var ue *usageError
-			if isUsage := errors.As(err, &ue); isUsage != tc.usage {
-				t.Errorf("usage error = %v, want %v (%v)", isUsage, tc.usage, err)
-			}
-			if strings.Contains(stderr.String(), "wharf listening") {
-				t.Errorf("logged a startup line for bad input:\n%s", stderr.String())
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t) })
+	}
+}
+
+// A badInput is a command line, environment and standard input that
+// run must refuse, and what its error must say.
+type badInput struct {
+	name    string
+	args    []string
+	env     map[string]string
+	stdin   string
+	want    []string // substrings of the error
+	notWant string   // not in the error (a secret)
+	usage   bool     // a usageError (exit status 2)
+}
+
+// check runs the command on the bad input and checks that it fails
+// before listening, with one line that starts "wharf: " and holds what
+// tc wants.
+func (tc badInput) check(t *testing.T) {
+	t.Helper()
+	for k, v := range tc.env {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+	if err == nil {
+		t.Fatalf("run(%q) = nil; log:\n%s", tc.args, stderr.String())
+	}
+	for _, w := range tc.want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+		t.Errorf("error %q shows %q", err, tc.notWant)
+	}
+	if !strings.HasPrefix(err.Error(), "wharf: ") {
+		t.Errorf("error %q lacks the wharf: prefix", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q is more than one line", err)
+	}
+	var ue *usageError
+	if isUsage := errors.As(err, &ue); isUsage != tc.usage {
+		t.Errorf("usage error = %v, want %v (%v)", isUsage, tc.usage, err)
+	}
+	if strings.Contains(stderr.String(), "wharf listening") {
+		t.Errorf("logged a startup line for bad input:\n%s", stderr.String())
 	}
 }
 

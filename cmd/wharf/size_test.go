@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseSize(t *testing.T) {
@@ -187,13 +184,7 @@ func TestSizeFlags(t *testing.T) {
 // naming the flag (or variable) and the value: a usage error, exit
 // status 2.
 func TestSizeFlagErrors(t *testing.T) {
-	type tc struct {
-		name string
-		args []string
-		env  map[string]string
-		want []string
-	}
-	var cases []tc
+	var cases []badInput
 	for _, flag := range []string{"max-body-bytes", "max-header-bytes"} {
 		env := envName(flag)
 		for _, bad := range []struct{ in, why string }{
@@ -206,46 +197,19 @@ func TestSizeFlagErrors(t *testing.T) {
 			{"", "not a size"},
 			{"9999999TiB", "too large"},
 		} {
-			cases = append(cases, tc{name: flag + " " + bad.in, args: []string{"--" + flag, bad.in}, want: []string{"-" + flag, fmt.Sprintf("%q", bad.in), bad.why}})
+			cases = append(cases, badInput{name: flag + " " + bad.in, args: []string{"--" + flag, bad.in}, want: []string{"-" + flag, fmt.Sprintf("%q", bad.in), bad.why}, usage: true})
 			if bad.in != "" { // an empty variable counts as unset
-				cases = append(cases, tc{name: env + " " + bad.in, env: map[string]string{env: bad.in}, want: []string{env, fmt.Sprintf("%q", bad.in), bad.why}})
+				cases = append(cases, badInput{name: env + " " + bad.in, env: map[string]string{env: bad.in}, want: []string{env, fmt.Sprintf("%q", bad.in), bad.why}, usage: true})
 			}
 		}
 		cases = append(cases,
-			tc{name: flag + " 0", args: []string{"--" + flag, "0"}, want: []string{"--" + flag + " must be at least 1 byte (got 0)"}},
-			tc{name: flag + " 0B", args: []string{"--" + flag + "=0B"}, want: []string{"--" + flag + " must be at least 1 byte"}},
-			tc{name: env + " 0KiB", env: map[string]string{env: "0KiB"}, want: []string{"--" + flag + " must be at least 1 byte"}},
+			badInput{name: flag + " 0", args: []string{"--" + flag, "0"}, want: []string{"--" + flag + " must be at least 1 byte (got 0)"}, usage: true},
+			badInput{name: flag + " 0B", args: []string{"--" + flag + "=0B"}, want: []string{"--" + flag + " must be at least 1 byte"}, usage: true},
+			badInput{name: env + " 0KiB", env: map[string]string{env: "0KiB"}, want: []string{"--" + flag + " must be at least 1 byte"}, usage: true},
 		)
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			err := run(ctx, tc.args, strings.NewReader(""), &stdout, &stderr)
-			if err == nil {
-				t.Fatalf("run(%q) with %v = nil", tc.args, tc.env)
-			}
-			msg := err.Error()
-			for _, w := range tc.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q lacks %q", msg, w)
-				}
-			}
-			if !strings.HasPrefix(msg, "wharf: ") || strings.Contains(msg, "\n") {
-				t.Errorf("error %q is not one line starting with wharf:", msg)
-			}
-			var ue *usageError
-			if !errors.As(err, &ue) {
-				t.Errorf("error %q is not a usage error (exit status 2)", msg)
-			}
-			if stdout.Len() != 0 || stderr.Len() != 0 {
-				t.Errorf("wrote stdout %q, stderr %q", stdout.String(), stderr.String())
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t) })
 	}
 }
 
