@@ -68,6 +68,7 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	}
 	n, err := rf.ReadFrom(src)
 	w.written += n
+	w.accepted += n
 	if lf != nil {
 		// Bytes the engine sent from the file itself were not read
 		// through the LimitedReader: account for them as io.CopyN would.

@@ -41,6 +41,7 @@ type responseWriter struct {
 
 	status   int    // set by WriteHeader (or the first Write); 0 before
 	declared int64  // the Content-Length the handler set, or -1
+	accepted int64  // body bytes the handler wrote, held back or not
 	written  int64  // body bytes handed to ww
 	sniff    []byte // body bytes held back to sniff a Content-Type; made when first needed
 	sniffing bool   // the Content-Type is to be sniffed from the first body bytes
@@ -174,6 +175,12 @@ func (w *responseWriter) write(p []byte, s string) (int, error) {
 		return 0, http.ErrBodyNotAllowed
 	}
 	n := len(p) + len(s)
+	// As net/http: a write past the declared Content-Length fails
+	// whole, and so does every later one.
+	w.accepted += int64(n)
+	if w.declared >= 0 && w.accepted > w.declared {
+		return 0, http.ErrContentLength
+	}
 	if w.sniffing {
 		if len(w.sniff)+n < sniffLen {
 			if w.sniff == nil {
