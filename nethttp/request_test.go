@@ -92,14 +92,14 @@ func TestFillHeader(t *testing.T) {
 func TestRequestFields(t *testing.T) {
 	type seen struct {
 		Method, URL, Path, RawQuery, Proto, Host, RequestURI string
-		ProtoMajor, ProtoMinor                             int
-		Header                                             http.Header
-		Body                                               string
-		NoBody                                             bool
-		ContentLength                                      int64
-		TransferEncoding                                   []string
-		Close, TLSNil, TrailerNil                          bool
-		RemoteIP                                           bool
+		ProtoMajor, ProtoMinor                               int
+		Header                                               http.Header
+		Body                                                 string
+		NoBody                                               bool
+		ContentLength                                        int64
+		TransferEncoding                                     []string
+		Close, TLSNil, TrailerNil                            bool
+		RemoteIP                                             bool
 	}
 	got := make(chan seen, 1)
 	addr := startWharf(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +150,7 @@ func TestRequestFields(t *testing.T) {
 			Method: "POST", URL: "/p", Path: "/p", Proto: "HTTP/1.1",
 			Host: "h", RequestURI: "/p", ProtoMajor: 1, ProtoMinor: 1,
 			Header: http.Header{"Transfer-Encoding": {"chunked"}, "Connection": {"close"}},
-			Body: "abcde", ContentLength: -1, TransferEncoding: []string{"chunked"}, Close: true,
+			Body:   "abcde", ContentLength: -1, TransferEncoding: []string{"chunked"}, Close: true,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

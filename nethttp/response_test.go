@@ -40,7 +40,7 @@ func TestResponseRules(t *testing.T) {
 		w.Header().Set("X-Before", "1")
 		w.WriteHeader(202)
 		w.Header().Set("X-After", "1") // no effect, as in net/http
-		w.WriteHeader(500)               // superfluous: ignored
+		w.WriteHeader(500)             // superfluous: ignored
 		io.WriteString(w, "accepted")
 	})
 	mux.HandleFunc("/values", func(w http.ResponseWriter, r *http.Request) {
