@@ -74,6 +74,7 @@ type conn struct {
 	parkTimeout bool  // parked with a read-header deadline (408 past it), not idle
 	parkWrite   bool  // parked to write (a file body), not to read
 	hurry       bool  // a slow request was just served while others waited
+	answered    bool  // a request was handled on this connection
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {
@@ -123,6 +124,10 @@ func (c *conn) serve() {
 		default:
 			var pe *http1.Error
 			if errors.As(err, &pe) {
+				if pe.Status == 505 && c.isH2CPreface() {
+					c.serveH2C()
+					return
+				}
 				c.fail(pe)
 			} else {
 				c.close() // EOF or a read error mid-head: nothing to answer

@@ -35,6 +35,7 @@ func (c *conn) handle() bool {
 		x = new(exchange)
 	}
 	r := &x.req
+	c.answered = true
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()
 	r.TLS = c.tls

@@ -92,6 +92,20 @@ func (r *Request) Context() context.Context {
 	return r.ctx
 }
 
+// WithContext returns a shallow copy of r with its context changed to
+// ctx, as net/http's Request.WithContext: for middleware that adds
+// values or a deadline, and for adapters (package wharf/nethttp) that
+// carry another server's context. ctx must not be nil.
+func (r *Request) WithContext(ctx context.Context) *Request {
+	if ctx == nil {
+		panic("wharf: nil context")
+	}
+	r2 := new(Request)
+	*r2 = *r
+	r2.ctx = ctx
+	return r2
+}
+
 // Proto returns "HTTP/1.1" or "HTTP/1.0".
 func (r *Request) Proto() string {
 	if r.ProtoMinor == 0 {

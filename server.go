@@ -50,6 +50,10 @@ type Server struct {
 	// (4 × Workers when 0; negative means none). Past both, a new
 	// connection (or an idle one that sends a request) is answered
 	// 503 with Retry-After at once and closed.
+	// Queue's zero value differs from pool.New's: pool.New(n, 0) has
+	// no queue (a job is taken only by an idle worker), while Queue 0
+	// means 4 × Workers; the server passes 0 to pool.New for a
+	// negative Queue.
 	Workers int
 	Queue   int
 
@@ -101,6 +105,15 @@ type Server struct {
 	// protocol must also be in TLSConfig.NextProtos.
 	TLSNextProto map[string]func(s *Server, c *tls.Conn)
 
+	// UnencryptedHTTP2, when set, serves the plain-TCP connections that
+	// open with HTTP/2's connection preface (h2c with prior knowledge,
+	// RFC 9113 3.3: what a proxy speaking HTTP/2 to its backends
+	// sends) instead of answering them 505. It gets the connection as
+	// the client sent it, preface included, and is called as a
+	// TLSNextProto function is (package wharf/h2's ConfigureH2C sets
+	// it). HTTP/1.1's "Upgrade: h2c" is not supported.
+	UnencryptedHTTP2 func(s *Server, c net.Conn)
+
 	// BaseContext is the context requests see (Request.Context); it is
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
@@ -126,13 +139,13 @@ type Server struct {
 	// Atomic, or safe for concurrent use.
 	onShutdown []func() // RegisterOnShutdown's; guarded by mu
 
-	closing     atomic.Bool    // Shutdown or Close began
-	stopped     atomic.Bool    // stopOnce ran
-	serveWG     sync.WaitGroup // the Serve calls (accept loops)
-	lingerSem   chan struct{}  // bounds lingering closes
-	lingerWG    sync.WaitGroup // lingering-close goroutines
-	parkWG      sync.WaitGroup // reader-parked connections, and unparked writers waiting for a worker (parking.go)
-	handshakeWG sync.WaitGroup // TLS handshakes (tls.go)
+	closing   atomic.Bool    // Shutdown or Close began
+	stopped   atomic.Bool    // stopOnce ran
+	serveWG   sync.WaitGroup // the Serve calls (accept loops)
+	lingerSem chan struct{}  // bounds lingering closes
+	lingerWG  sync.WaitGroup // lingering-close goroutines
+	parkWG    sync.WaitGroup // reader-parked connections, and unparked writers waiting for a worker (parking.go)
+	protoWG   sync.WaitGroup // TLS handshakes, and connections served by another protocol (tls.go, h2c.go)
 
 	// Test hooks: set only by this package's tests, before the server
 	// starts, and read once by start. Fields rather than package
@@ -354,7 +367,7 @@ func (s *Server) accept(nc net.Conn, cfg *tls.Config) {
 		return
 	}
 	if cfg != nil {
-		s.handshakeWG.Add(1)
+		s.protoWG.Add(1)
 		go s.handshake(c, cfg)
 		return
 	}

@@ -53,7 +53,7 @@ func (s *Server) RegisterOnShutdown(f func()) {
 func (s *Server) stopOnce() {
 	s.parked.Stop()
 	s.parkWG.Wait()
-	s.handshakeWG.Wait()
+	s.protoWG.Wait()
 	s.cancel()
 	if !s.stopped.Swap(true) {
 		stopDateClock()

@@ -80,9 +80,9 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 
 // handshake runs the TLS handshake of c, tracked and counted but held
 // by no worker, then parks c until its first request arrives. It runs
-// on a goroutine of its own (handshakeWG).
+// on a goroutine of its own (protoWG).
 func (s *Server) handshake(c *conn, cfg *tls.Config) {
-	defer s.handshakeWG.Done()
+	defer s.protoWG.Done()
 	raw := c.nc
 	tc := tls.Server(raw, cfg)
 	if t := s.cfg.readHeaderTimeout; t > 0 {

@@ -1,0 +1,287 @@
+package h2
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/tlsconfig"
+)
+
+// serveH2 starts s with HTTP/2 over TLS on a loopback port and returns
+// a client for it; the cleanup shuts s down and checks for leaks.
+func serveH2(t *testing.T, s *wharf.Server) (base string, client *http.Client) {
+	t.Helper()
+	before := goleak.IgnoreCurrent()
+	cert, err := tlsconfig.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if err := Configure(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.ServeTLS(ln, "", "") }()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Leaf)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+			s.Close()
+		}
+		if err := <-done; !errors.Is(err, wharf.ErrServerClosed) {
+			t.Errorf("ServeTLS returned %v", err)
+		}
+		goleak.VerifyNone(t, before)
+	})
+	return "https://" + ln.Addr().String(), &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+var protoHandler = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	proto := "no-TLS-state"
+	if r.TLS != nil {
+		proto = r.TLS.NegotiatedProtocol
+	}
+	w.WriteString(r.Method + " " + r.Path + " " + proto + "\n")
+})
+
+func TestHTTP2AndHTTP11(t *testing.T) {
+	base, client := serveH2(t, &wharf.Server{Handler: protoHandler})
+	resp, body := get(t, client, base+"/a")
+	if resp.ProtoMajor != 2 || body != "GET /a h2\n" && body != "GET /a no-TLS-state\n" {
+		t.Fatalf("HTTP/2: proto %s, body %q", resp.Proto, body)
+	}
+	// A client without h2 gets wharf's HTTP/1.1 engine.
+	cfg := client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	h1 := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: cfg,
+		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}}
+	defer h1.CloseIdleConnections()
+	resp, body = get(t, h1, base+"/b")
+	if resp.ProtoMajor != 1 || body != "GET /b http/1.1\n" {
+		t.Fatalf("HTTP/1.1: proto %s, body %q", resp.Proto, body)
+	}
+}
+
+// Streams count against the pool: with two workers, four concurrent
+// streams on one connection run two at a time, and all are answered.
+func TestStreamsShareThePool(t *testing.T) {
+	var active, most atomic.Int32
+	release := make(chan struct{})
+	s := &wharf.Server{Workers: 2, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		n := active.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		active.Add(-1)
+		w.WriteString("done\n")
+	})}
+	base, client := serveH2(t, s)
+	var wg sync.WaitGroup
+	codes := make(chan int, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get(base + "/slow")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for active.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond) // polling interval
+	}
+	close(release)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Errorf("status %d", c)
+		}
+	}
+	if m := most.Load(); m != 2 {
+		t.Errorf("%d streams ran at once on two workers, want 2", m)
+	}
+}
+
+// A stream that finds every worker busy and no room in the queue is
+// answered 503 with Retry-After, as an HTTP/1.1 request is.
+func TestStreamOverload503(t *testing.T) {
+	hold := make(chan struct{})
+	started := make(chan struct{}, 1)
+	s := &wharf.Server{Workers: 1, Queue: -1, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		if r.Path == "/hold" {
+			started <- struct{}{}
+			<-hold
+		}
+		w.WriteString("ok\n")
+	})}
+	base, client := serveH2(t, s)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		resp, err := client.Get(base + "/hold")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	resp, body := get(t, client, base+"/other")
+	close(hold)
+	wg.Wait()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || resp.ProtoMajor != 2 {
+		t.Fatalf("while the only worker is busy: %s %d Retry-After=%q %q", resp.Proto, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// Shutdown sends GOAWAY and lets the stream in flight finish.
+func TestShutdownFinishesStreams(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	s := &wharf.Server{Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		if r.Path == "/slow" {
+			close(started)
+			<-release
+		}
+		w.WriteString("finished\n")
+	})}
+	base, client := serveH2(t, s)
+	get(t, client, base+"/warm") // the connection exists
+	got := make(chan string, 1)
+	go func() {
+		resp, err := client.Get(base + "/slow")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- resp.Proto + " " + string(b)
+	}()
+	<-started
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shut <- s.Shutdown(ctx)
+	}()
+	// Shutdown waits for the stream: it has not returned yet.
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned %v with a stream in flight", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if g := <-got; g != "HTTP/2.0 finished\n" {
+		t.Fatalf("stream in flight at Shutdown: %q", g)
+	}
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
+
+// Cleartext HTTP/2 with prior knowledge beside HTTP/1.1 on one port.
+func TestH2C(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	s := &wharf.Server{Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		w.WriteString(r.Method + " " + r.Path + "\n")
+	})}
+	if err := ConfigureH2C(s, nil); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+
+	h2c := &http.Client{Transport: &http.Transport{Protocols: new(http.Protocols)}}
+	h2c.Transport.(*http.Transport).Protocols.SetUnencryptedHTTP2(true)
+	resp, body := get(t, h2c, base+"/two")
+	if resp.ProtoMajor != 2 || body != "GET /two\n" {
+		t.Errorf("h2c: %s %q", resp.Proto, body)
+	}
+	resp, body = get(t, http.DefaultClient, base+"/one")
+	if resp.ProtoMajor != 1 || body != "GET /one\n" {
+		t.Errorf("HTTP/1.1 beside it: %s %q", resp.Proto, body)
+	}
+	h2c.CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	<-done
+	goleak.VerifyNone(t, before)
+}
+
+// Without ConfigureH2C the preface is what it is to HTTP/1.1: 505.
+func TestNoH2CIs505(t *testing.T) {
+	s := &wharf.Server{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	defer s.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(b), "HTTP/1.1 505 ") {
+		t.Fatalf("got %q", b)
+	}
+}
