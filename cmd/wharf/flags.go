@@ -41,6 +41,13 @@ type options struct {
 	version           bool
 	hashPassword      bool
 
+	// TLS and HTTP/2 (issue 10; tls.go).
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	http2         bool
+	h2c           bool
+
 	// Serving (issue 8). The raw values of repeatable flags are kept
 	// as given; validate parses them.
 	precompressed bool
@@ -128,6 +135,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`, with --tls-key; a renewed file is picked up within seconds")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key in PEM `FILE` of --tls-cert")
+	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with an in-memory self-signed certificate for localhost (development; its fingerprint is logged)")
+	fs.BoolVar(&o.http2, "http2", true, "offer HTTP/2 to HTTPS clients (ALPN h2)")
+	fs.BoolVar(&o.h2c, "h2c", false, "also serve cleartext HTTP/2 with prior knowledge (h2c), for a proxy that speaks it to its backends")
 	fs.BoolVar(&o.hashPassword, "hash-password", false, "read a password (one line) from standard input, print its bcrypt hash (cost 12) for --basic-auth, and exit")
 
 	fs.BoolVar(&o.precompressed, "precompressed", true, "serve NAME.br, NAME.zst or NAME.gz beside NAME, as they are, to clients that accept them")
@@ -282,6 +294,9 @@ func (o *options) validate() error {
 	}
 	if o.maxConnsPerIP < 0 {
 		return fmt.Errorf("wharf: --max-conns-per-ip must not be negative (got %d; 0 means no cap)", o.maxConnsPerIP)
+	}
+	if err := o.validateTLS(); err != nil {
+		return err
 	}
 	if _, ok := logFormats[o.logFormat]; !ok {
 		return fmt.Errorf("wharf: --log-format must be text or json (got %q)", o.logFormat)

@@ -191,17 +191,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return fmt.Errorf("wharf: listen on %s: %w", opts.addr, listenCause(err))
 	}
 	srv := opts.server(handler, log)
+	if err := opts.configureTLS(srv, log); err != nil {
+		ln.Close()
+		return err
+	}
 	addr := ln.Addr().String()
+	scheme, serve := "http", srv.Serve
+	if opts.tls() {
+		scheme = "https"
+		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+	}
 	log.Info("wharf listening",
 		"addr", addr,
-		"url", "http://"+addr+"/",
+		"url", scheme+"://"+addr+"/",
 		"dir", dirLabel,
 		"workers", opts.workers,
 		"queue", opts.effectiveQueue(),
 	)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- serve(ln) }()
 
 	select {
 	case err := <-served:

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharfhttp/wharf/tlsconfig"
+)
+
+// writePair writes a fresh self-signed pair as PEM files in dir and
+// returns the certificate.
+func writePair(t *testing.T, dir string) (certFile, keyFile string, leaf *x509.Certificate) {
+	t.Helper()
+	cert, err := tlsconfig.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	// Written beside, then renamed over: a renewal as certbot does it.
+	for _, f := range []struct {
+		name string
+		pem  []byte
+	}{
+		{keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})},
+		{certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})},
+	} {
+		if err := os.WriteFile(f.name+".new", f.pem, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(f.name+".new", f.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile, cert.Leaf
+}
+
+// tlsClient trusts any certificate (the test checks which one it got)
+// and keeps no connection.
+func tlsClient(h2 bool) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+		ForceAttemptHTTP2: h2,
+		DisableKeepAlives: true,
+	}}
+}
+
+func TestTLSSelfSigned(t *testing.T) {
+	r := startRun(t, "--addr", "127.0.0.1:0", "--log-format", "json", "--tls-self-signed")
+	if !strings.Contains(r.stderr.String(), `"url":"https://`) || !strings.Contains(r.stderr.String(), `"fingerprint":"`) {
+		t.Fatalf("startup log lacks the https URL or the fingerprint:\n%s", r.stderr.String())
+	}
+	for _, h2 := range []bool{true, false} {
+		resp, err := tlsClient(h2).Get("https://" + r.addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Hello") {
+			t.Errorf("h2=%v: %d %q", h2, resp.StatusCode, body)
+		}
+		if want := map[bool]int{true: 2, false: 1}[h2]; resp.ProtoMajor != want {
+			t.Errorf("client with h2=%v got %s", h2, resp.Proto)
+		}
+	}
+	if got := rawRequest(t, r.addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.0 400 Bad Request") {
+		t.Errorf("plain HTTP to the HTTPS port: %q", got)
+	}
+}
+
+func TestTLSNoHTTP2(t *testing.T) {
+	r := startRun(t, "--addr", "127.0.0.1:0", "--tls-self-signed", "--http2=false")
+	resp, err := tlsClient(true).Get("https://" + r.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 1 {
+		t.Errorf("--http2=false: got %s", resp.Proto)
+	}
+}
+
+// A renewed certificate on disk is served within seconds, without a
+// restart.
+func TestTLSCertReload(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, first := writePair(t, dir)
+	r := startRun(t, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	served := func() *x509.Certificate {
+		t.Helper()
+		resp, err := tlsClient(false).Get("https://" + r.addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.TLS.PeerCertificates[0]
+	}
+	if got := served(); !got.Equal(first) {
+		t.Fatal("not serving the certificate given")
+	}
+	_, _, second := writePair(t, dir)
+	deadline := time.Now().Add(15 * time.Second)
+	for !served().Equal(second) {
+		if time.Now().After(deadline) {
+			t.Fatal("the renewed certificate was not served within 15 s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval
+	}
+}
+
+func TestH2CFlag(t *testing.T) {
+	r := startRun(t, "--addr", "127.0.0.1:0", "--h2c")
+	tr := &http.Transport{Protocols: new(http.Protocols), DisableKeepAlives: true}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(r.url("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 {
+		t.Errorf("--h2c: %s %d", resp.Proto, resp.StatusCode)
+	}
+}
+
+func TestTLSBadInput(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir)
+	for _, tc := range []badInput{
+		{name: "cert without key", args: []string{"--tls-cert", certFile}, want: []string{"--tls-cert needs --tls-key"}, usage: true},
+		{name: "key without cert", args: []string{"--tls-key", keyFile}, want: []string{"--tls-key needs --tls-cert"}, usage: true},
+		{name: "both kinds", args: []string{"--tls-self-signed", "--tls-cert", certFile, "--tls-key", keyFile}, want: []string{"exclude each other"}, usage: true},
+		{name: "missing cert", args: []string{"--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", keyFile}, want: []string{"none.pem"}},
+		{name: "swapped", args: []string{"--tls-cert", keyFile, "--tls-key", certFile}, want: []string{"key.pem"}},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
