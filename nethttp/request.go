@@ -55,7 +55,8 @@ func plainPath(path string) bool {
 // fillHeader sets h (empty, made by the caller) to r's header fields
 // under their canonical names (http.CanonicalHeaderKey), one value per
 // field line in the order sent, as net/http's server does: without
-// Host (it is in Request.Host), and with "Cache-Control: no-cache"
+// Host (it is in Request.Host) and Transfer-Encoding (it is in
+// Request.TransferEncoding), and with "Cache-Control: no-cache"
 // added for "Pragma: no-cache" when there is no Cache-Control (RFC 7234
 // 5.4; net/http's fixPragmaCacheControl). vals is where the first
 // value of each name is kept: it must have room for countNames(fields)
@@ -64,7 +65,7 @@ func plainPath(path string) bool {
 func fillHeader(h http.Header, fields wharf.Header, vals []string) {
 	for _, f := range fields {
 		k := http.CanonicalHeaderKey(f.Name)
-		if k == "Host" {
+		if k == "Host" || k == "Transfer-Encoding" {
 			continue
 		}
 		if old, ok := h[k]; ok {
@@ -82,12 +83,12 @@ func fillHeader(h http.Header, fields wharf.Header, vals []string) {
 	}
 }
 
-// countNames returns how many fields of h are not Host: the map's size
-// hint and the number of values to make room for.
+// countNames returns how many fields of h fillHeader keeps, at most:
+// the map's size hint and the number of values to make room for.
 func countNames(h wharf.Header) int {
 	n := len(h)
 	for i := range h {
-		if len(h[i].Name) == 4 && strings.EqualFold(h[i].Name, "Host") {
+		if name := h[i].Name; strings.EqualFold(name, "Host") || strings.EqualFold(name, "Transfer-Encoding") {
 			n--
 		}
 	}

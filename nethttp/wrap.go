@@ -13,7 +13,9 @@ import (
 // wharf.ResponseWriter (see the package documentation for the mapping
 // and its limits).
 //
-// A nil h means http.DefaultServeMux, as for http.Server. Wrap of a
+// A nil h means http.DefaultServeMux, as for http.Server. As net/http's
+// server does, Wrap answers "OPTIONS *" itself (200, empty) without
+// calling h. Wrap of a
 // handler made by ToHTTP returns the wharf.Handler it was made from.
 //
 // A panic in h propagates to the engine, which logs it, answers 500 if
@@ -52,6 +54,12 @@ type exchange struct {
 
 // ServeHTTP implements wharf.Handler.
 func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
+	if r.Target == "*" && r.Method == http.MethodOptions {
+		// net/http's server answers "OPTIONS *" itself, without
+		// calling the handler (its globalOptionsHandler).
+		ww.Header().Set("Content-Length", "0")
+		return
+	}
 	x := new(exchange)
 	if !fillURL(&x.url, r) {
 		// net/http answers a target it cannot parse so, and closes.
