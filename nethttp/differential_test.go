@@ -161,9 +161,9 @@ type diffCase struct {
 }
 
 var (
-	exFraming = exception{"framing", "net/http sends a body of more than 2 KB that the handler did not size chunked; wharf buffers 4 KB and sends a Content-Length up to that"}
-	exClose   = exception{"close", "net/http closes after a MaxBytesReader overflow (it cannot tell what is left unread); wharf discards a small unread rest and keeps the connection"}
-	exInterim = exception{"interim", "wharf sends no interim answer but 100 Continue: 103 Early Hints is dropped"}
+	exFraming  = exception{"framing", "net/http sends a body of more than 2 KB that the handler did not size chunked; wharf buffers 4 KB and sends a Content-Length up to that"}
+	exClose    = exception{"close", "net/http closes after a MaxBytesReader overflow (it cannot tell what is left unread); wharf discards a small unread rest and keeps the connection"}
+	exInterim  = exception{"interim", "wharf sends no interim answer but 100 Continue: 103 Early Hints is dropped"}
 	exContinue = exception{"interim", "the client sent its body with the head: wharf sends 100 Continue only while the body is still to come (RFC 9110 10.1.1 allows either); net/http sends it on the first read"}
 )
 
