@@ -9,8 +9,10 @@
 //	srv := &wharf.Server{Handler: nethttp.Wrap(mux)}
 //
 // ToHTTP is the other direction: a wharf.Handler (fileserver.Handler,
-// say) behind net/http's server or inside a net/http middleware chain.
-// Wrap(ToHTTP(h)) is h, and ToHTTP(Wrap(h)) is h.
+// say) behind net/http's server, inside a net/http middleware chain, or
+// on HTTP/2 streams (package wharf/h2 serves them through it). Its
+// mapping is in its documentation. Wrap(ToHTTP(h)) is h, and
+// ToHTTP(Wrap(h)) is h.
 //
 // # The request
 //
@@ -36,7 +38,10 @@
 //	                       the client goes away (watched from the first
 //	                       Done call), when the handler returns and when
 //	                       the server closes
-//	TLS                    nil: the engine has no TLS yet
+//	TLS                    the connection's state (wharf.Request.TLS);
+//	                       nil on a plain connection
+//	Pattern, PathValue     when a wharf.ServeMux routed the request: its
+//	                       pattern and the values of its wildcards
 //	Trailer                nil: the engine drops request trailers
 //
 // "OPTIONS *" is answered by Wrap itself (200, empty), as net/http's
@@ -132,5 +137,6 @@
 // whose path has percent-encoding or characters url.URL escapes is
 // parsed by url.ParseRequestURI (one more); a handler that sets no
 // Content-Type has its body's first bytes held in a 512-byte buffer
-// (one more).
+// (one more); a request routed by a wharf.ServeMux has its path values
+// copied with http.Request.SetPathValue (a map: two more).
 package nethttp

@@ -62,7 +62,8 @@ func startWharf(t *testing.T, h http.Handler, setup func(*wharf.Server)) string 
 	return startWharfHandler(t, Wrap(h), setup)
 }
 
-// startWharfHandler is startWharf for a wharf.Handler.
+// startWharfHandler is startWharf for a wharf.Handler. A server whose
+// setup sets TLSConfig serves TLS.
 func startWharfHandler(t *testing.T, h wharf.Handler, setup func(*wharf.Server)) string {
 	t.Helper()
 	checkLeaks(t)
@@ -72,7 +73,13 @@ func startWharfHandler(t *testing.T, h wharf.Handler, setup func(*wharf.Server))
 	}
 	ln := listen(t)
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
+	go func() {
+		if s.TLSConfig != nil {
+			done <- s.ServeTLS(ln, "", "")
+			return
+		}
+		done <- s.Serve(ln)
+	}()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

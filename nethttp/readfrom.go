@@ -30,6 +30,9 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.status == http.StatusSwitchingProtocols {
+		return 0, http.ErrBodyNotAllowed
+	}
 	var n0 int64
 	if w.sniffing {
 		var buf [sniffLen]byte
@@ -55,7 +58,7 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 		}
 	}
 	rf, ok := w.ww.(io.ReaderFrom)
-	if !ok || w.status == http.StatusSwitchingProtocols {
+	if !ok {
 		n, err := io.Copy(writerOnly{w}, src)
 		return n0 + n, err
 	}

@@ -26,10 +26,9 @@ import (
 //     later (wharf.Request has no major version);
 //   - Body is the request's; Server.MaxBodyBytes does not apply (use
 //     http.MaxBytesReader in front);
-//   - Context() is context.Background: wharf.Request's context cannot
-//     be set from outside package wharf yet, so h does not see the
-//     client going away. (The root package needs a
-//     Request.WithContext for this; see the package documentation.)
+//   - TLS, RemoteAddr, Close and Context() are the request's;
+//   - Pattern and the path values of its wildcards are those of the
+//     http.ServeMux that routed it, if one did;
 //
 // and a wharf.ResponseWriter over the http.ResponseWriter, with
 // wharf's rules: the header is copied to net/http's map when the
@@ -98,7 +97,7 @@ func toWharfRequest(r *http.Request) *wharf.Request {
 	if r.Body != nil {
 		body = r.Body
 	}
-	return &wharf.Request{
+	wr := wharf.Request{
 		Method:        r.Method,
 		Target:        target,
 		Path:          path,
@@ -109,8 +108,16 @@ func toWharfRequest(r *http.Request) *wharf.Request {
 		ContentLength: r.ContentLength,
 		Body:          body,
 		RemoteAddr:    r.RemoteAddr,
+		TLS:           r.TLS,
 		Close:         r.Close,
 	}
+	// WithContext copies wr to the heap; the literal stays on the stack.
+	w := wr.WithContext(r.Context())
+	if r.Pattern != "" {
+		w.Pattern = r.Pattern
+		copyPathValues(w, r, r.Pattern)
+	}
+	return w
 }
 
 // toWharfHeader lists Host, then h's fields with keys sorted, each

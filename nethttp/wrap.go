@@ -86,6 +86,7 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 		RemoteAddr:    r.RemoteAddr,
 		RequestURI:    r.Target,
 		Close:         r.Close,
+		TLS:           r.TLS,
 	}
 	if r.ContentLength != 0 {
 		x.body.r = r.Body
@@ -107,7 +108,13 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 	}()
 	// WithContext copies req to the heap (the http.Request allocation);
 	// the literal above stays on the stack.
-	h.h.ServeHTTP(&x.w, req.WithContext(r.Context()))
+	hr := req.WithContext(r.Context())
+	if r.Pattern != "" {
+		// Routed by a wharf.ServeMux: its pattern and path values.
+		hr.Pattern = r.Pattern
+		copyPathValues(hr, r, r.Pattern)
+	}
+	h.h.ServeHTTP(&x.w, hr)
 	x.w.finish()
 }
 
