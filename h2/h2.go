@@ -29,13 +29,11 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
-	"time"
 
 	"golang.org/x/net/http2"
 
 	"github.com/wharfhttp/wharf"
-	"github.com/wharfhttp/wharf/nethttp"
+	"github.com/wharfhttp/wharf/internal/onworkers"
 )
 
 // Configure makes s serve HTTP/2 over TLS (ServeTLS, ListenAndServeTLS)
@@ -61,7 +59,7 @@ func Configure(s *wharf.Server, conf *http2.Server) error {
 	}
 	s.TLSConfig.NextProtos = append([]string{"h2"}, protos...)
 
-	h := onWorkers(s, s.Handler)
+	h := onworkers.Handler(s, s.Handler)
 	if s.TLSNextProto == nil {
 		s.TLSNextProto = make(map[string]func(*wharf.Server, *tls.Conn))
 	}
@@ -76,8 +74,8 @@ func Configure(s *wharf.Server, conf *http2.Server) error {
 // shutdown (GOAWAY, then the open streams finish) on s's Shutdown.
 func baseConfig(s *wharf.Server, conf *http2.Server) (*http.Server, error) {
 	base := &http.Server{
-		IdleTimeout:    orDuration(s.IdleTimeout, wharf.DefaultIdleTimeout),
-		MaxHeaderBytes: orInt(s.MaxHeaderBytes, wharf.DefaultMaxHeaderBytes),
+		IdleTimeout:    onworkers.IdleTimeout(s),
+		MaxHeaderBytes: onworkers.MaxHeaderBytes(s),
 		// Protocol errors of clients are x/net/http2's to log: at
 		// debug level in the server's log (nowhere without one).
 		ErrorLog: log.New(io.Discard, "", 0),
@@ -92,55 +90,6 @@ func baseConfig(s *wharf.Server, conf *http2.Server) (*http.Server, error) {
 	}
 	s.RegisterOnShutdown(func() { base.Shutdown(context.Background()) })
 	return base, nil
-}
-
-// onWorkers returns the http.Handler HTTP/2 streams are served with:
-// wh, run on one of s's workers while the stream's goroutine waits.
-func onWorkers(s *wharf.Server, wh wharf.Handler) http.Handler {
-	if wh == nil {
-		wh = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) { w.WriteHeader(404) })
-	}
-	h := nethttp.ToHTTP(wh)
-	retry := strconv.FormatInt(int64((orDuration(s.RetryAfter, wharf.DefaultRetryAfter)+time.Second-1)/time.Second), 10)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		done := make(chan struct{})
-		var panicked any
-		err := s.Go(func() {
-			defer close(done)
-			defer func() { panicked = recover() }()
-			h.ServeHTTP(w, r)
-		})
-		if err != nil {
-			w.Header().Set("Retry-After", retry)
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("503 Service Unavailable: the server is busy; retry later\n"))
-			return
-		}
-		<-done
-		if panicked != nil {
-			// On the stream's goroutine, where x/net/http2 handles it:
-			// the stream is reset (and logged unless ErrAbortHandler).
-			panic(panicked)
-		}
-	})
-}
-
-func orDuration(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	if d < 0 {
-		return 0
-	}
-	return d
-}
-
-func orInt(n, def int) int {
-	if n == 0 {
-		return def
-	}
-	return n
 }
 
 // ConfigureH2C makes s serve cleartext HTTP/2 with prior knowledge
@@ -158,7 +107,7 @@ func ConfigureH2C(s *wharf.Server, conf *http2.Server) error {
 	if err != nil {
 		return err
 	}
-	h := onWorkers(s, s.Handler)
+	h := onworkers.Handler(s, s.Handler)
 	s.UnencryptedHTTP2 = func(s *wharf.Server, c net.Conn) {
 		conf.ServeConn(c, &http2.ServeConnOpts{BaseConfig: base, Handler: h})
 	}
