@@ -79,13 +79,18 @@ var adapterAllocs = []struct {
 	{"browser", browserHeader, 7},
 }
 
+// plaintextRequest returns the wrapped plaintext handler, a request
+// for it with header, and a writer.
+func plaintextRequest(header wharf.Header) (wharf.Handler, *wharf.Request, *discardWriter) {
+	r := wharftest.NewRequest("GET", "/plaintext")
+	r.Header = header
+	return Wrap(plaintext), r, &discardWriter{}
+}
+
 func TestAllocsPerRequest(t *testing.T) {
 	for _, tc := range adapterAllocs {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Wrap(plaintext)
-			r := wharftest.NewRequest("GET", "/plaintext")
-			r.Header = tc.header
-			w := &discardWriter{}
+			h, r, w := plaintextRequest(tc.header)
 			allocs := testing.AllocsPerRun(1000, func() {
 				w.reset()
 				h.ServeHTTP(w, r)
@@ -128,10 +133,7 @@ func TestReadFromShowsFile(t *testing.T) {
 func BenchmarkWrapPlaintext(b *testing.B) {
 	for _, tc := range adapterAllocs {
 		b.Run(tc.name, func(b *testing.B) {
-			h := Wrap(plaintext)
-			r := wharftest.NewRequest("GET", "/plaintext")
-			r.Header = tc.header
-			w := &discardWriter{}
+			h, r, w := plaintextRequest(tc.header)
 			b.ReportAllocs()
 			for b.Loop() {
 				w.reset()

@@ -151,20 +151,29 @@ func do(t *testing.T, c *http.Client, method, url string, body io.Reader, hdr ..
 	return res, string(b)
 }
 
-// rawExchange sends raw on a new connection and returns the first
-// answer: the response head and body as read by http.ReadResponse (for
-// the request method given).
-func rawExchange(t *testing.T, addr, method, raw string) (*http.Response, string) {
+// send dials addr, sends raw and returns the connection (closed by
+// the test's cleanup), with a deadline of 10 s for what follows.
+func send(t *testing.T, addr, raw string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, raw); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// rawExchange sends raw on a new connection and returns the first
+// answer: the response head and body as read by http.ReadResponse (for
+// the request method given).
+func rawExchange(t *testing.T, addr, method, raw string) (*http.Response, string) {
+	t.Helper()
+	c := send(t, addr, raw)
+	defer c.Close()
 	res, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: method})
 	if err != nil {
 		t.Fatalf("reading the answer to %q: %v", raw, err)
@@ -177,18 +186,11 @@ func rawExchange(t *testing.T, addr, method, raw string) (*http.Response, string
 }
 
 // rawAll sends raw on a new connection and returns every byte the
-// server sent until it closed the connection (or 5 s passed).
+// server sent until it closed the connection (or 10 s passed).
 func rawAll(t *testing.T, addr, raw string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := send(t, addr, raw)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
-	}
 	b, _ := io.ReadAll(c)
 	return string(b)
 }

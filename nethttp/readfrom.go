@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"os"
 	"syscall"
-
-	"github.com/wharfhttp/wharf"
 )
 
 // ReadFrom implements io.ReaderFrom, so that io.Copy and io.CopyN into
@@ -21,14 +19,8 @@ import (
 // shown to the engine with that limit, so it can be sent with
 // sendfile(2).
 func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
-	switch {
-	case w.done:
-		return 0, wharf.ErrHandlerDone
-	case w.hijacked:
-		return 0, http.ErrHijacked
-	}
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
+	if err := w.begin(); err != nil {
+		return 0, err
 	}
 	if w.status == http.StatusSwitchingProtocols {
 		return 0, http.ErrBodyNotAllowed

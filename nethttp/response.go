@@ -160,16 +160,26 @@ func (w *responseWriter) Write(p []byte) (int, error) { return w.write(p, "") }
 // WriteString implements io.StringWriter without converting s.
 func (w *responseWriter) WriteString(s string) (int, error) { return w.write(nil, s) }
 
-// write writes p, or s if p is nil.
-func (w *responseWriter) write(p []byte, s string) (int, error) {
+// begin is the start of every method that writes: the error to return
+// once the handler returned or hijacked, else nil, with the status
+// decided (200 if the handler set none).
+func (w *responseWriter) begin() error {
 	switch {
 	case w.done:
-		return 0, wharf.ErrHandlerDone
+		return wharf.ErrHandlerDone
 	case w.hijacked:
-		return 0, http.ErrHijacked
+		return http.ErrHijacked
 	}
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
+	}
+	return nil
+}
+
+// write writes p, or s if p is nil.
+func (w *responseWriter) write(p []byte, s string) (int, error) {
+	if err := w.begin(); err != nil {
+		return 0, err
 	}
 	if w.status == http.StatusSwitchingProtocols {
 		return 0, http.ErrBodyNotAllowed
@@ -257,11 +267,8 @@ func (w *responseWriter) Flush() { w.FlushError() }
 // FlushError sends what was written so far to the client
 // (http.ResponseController.Flush). Without a status it sends 200.
 func (w *responseWriter) FlushError() error {
-	switch {
-	case w.done:
-		return wharf.ErrHandlerDone
-	case w.hijacked:
-		return http.ErrHijacked
+	if err := w.begin(); err != nil {
+		return err
 	}
 	if err := w.endHead(); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -196,12 +195,7 @@ func TestFlushAndClientGone(t *testing.T) {
 			gone <- errors.New("the context was not cancelled within 5 s of the client leaving")
 		}
 	}), nil)
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(conn, "GET /events HTTP/1.1\r\nHost: h\r\n\r\n")
+	conn := send(t, addr, "GET /events HTTP/1.1\r\nHost: h\r\n\r\n")
 	br := bufio.NewReader(conn)
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -278,5 +272,27 @@ func TestHijack(t *testing.T) {
 	}
 	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.Contains(got, "X-Before: 1\r\n") || !strings.HasSuffix(got, "\r\n\r\nraw bytes") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A handler that waits on its context before answering sees it
+// cancelled when the client closes the connection.
+func TestContextCancelledWhenClientLeaves(t *testing.T) {
+	started := make(chan struct{})
+	result := make(chan error, 1)
+	addr := startWharf(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-r.Context().Done():
+			result <- nil
+		case <-time.After(5 * time.Second):
+			result <- errors.New("the context was not cancelled within 5 s of the client leaving")
+		}
+	}), nil)
+	c := send(t, addr, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+	<-started
+	c.Close()
+	if err := <-result; err != nil {
+		t.Error(err)
 	}
 }
