@@ -130,12 +130,16 @@ func TestRequestFieldsSurviveNextRequest(t *testing.T) {
 }
 
 func BenchmarkServeRequest(b *testing.B) {
-	for _, tc := range []struct{ name, req string }{
-		{"wrk", wrkRequest},
-		{"browser", browserRequest},
+	for _, tc := range []struct {
+		name, req string
+		obs       Observer
+	}{
+		{"wrk", wrkRequest, nil},
+		{"browser", browserRequest, nil},
+		{"browser-observed", browserRequest, new(countingObserver)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			s := &Server{Handler: helloHandler()}
+			s := &Server{Handler: helloHandler(), Observer: tc.obs}
 			defer s.Close()
 			c, _ := newLoopConn(b, s, tc.req)
 			b.ReportAllocs()

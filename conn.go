@@ -62,6 +62,8 @@ type conn struct {
 	headStart mono   // first byte of the current head; 0 between requests
 	idleSince mono   // end of the last exchange; 0 while one is under way
 	rdl, wdl  mono   // read and write deadlines last set on nc
+	readyAt   mono   // when it was handed to the pool, with an Observer
+	out       int64  // bytes written to nc (for Answer.Bytes)
 
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
@@ -105,6 +107,10 @@ func (c *conn) serve() {
 		}
 	}
 	c.acquire()
+	if c.readyAt != 0 {
+		c.waited = monoNow() - c.readyAt
+		c.readyAt = 0
+	}
 	if c.send != nil && !c.continueSend() {
 		return
 	}
@@ -173,6 +179,7 @@ func (c *conn) serve() {
 				c.close()
 				return
 			}
+			c.markReady()
 			if c.srv.pool.TryGo(c.serveFn) == nil {
 				return // the conn, with its work, now belongs to that job
 			}

@@ -1,6 +1,7 @@
 package wharf
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"time"
@@ -35,7 +36,8 @@ func (c *conn) flush() error {
 		return nil
 	}
 	c.setWriteDeadline()
-	_, err := c.nc.Write(c.wbuf)
+	n, err := c.nc.Write(c.wbuf)
+	c.out += int64(n)
 	c.wbuf = c.wbuf[:0]
 	if err != nil {
 		c.writeFailed(err)
@@ -49,10 +51,11 @@ func (c *conn) writeVec(p ...[]byte) error {
 		return c.werr
 	}
 	c.vecArr[0] = c.wbuf
-	n := 1 + copy(c.vecArr[1:], p)
-	c.vec = c.vecArr[:n]
+	k := 1 + copy(c.vecArr[1:], p)
+	c.vec = c.vecArr[:k]
 	c.setWriteDeadline()
-	_, err := c.vec.WriteTo(c.nc)
+	n, err := c.vec.WriteTo(c.nc)
+	c.out += n
 	c.vecArr = [3][]byte{}
 	c.vec = nil
 	c.wbuf = c.wbuf[:0]
@@ -108,8 +111,25 @@ func (c *conn) closeLinger() {
 // fail answers a request that could not be parsed and closes the
 // connection: after a framing error no later byte can be trusted as the
 // start of a request.
-func (c *conn) fail(pe *http1.Error) {
+func (c *conn) fail(pe *http1.Error) { c.failRequest(pe, nil, c.headStart) }
+
+// failRequest is fail for request r (nil when none was parsed), whose
+// head began to arrive at start.
+func (c *conn) failRequest(pe *http1.Error, r *Request, start mono) {
+	s := c.srv
+	if pe.Status == 408 {
+		s.count.headTimeouts.Add(1)
+	} else {
+		s.count.bad.Add(1)
+	}
+	at := len(c.wbuf)
+	base := c.out + int64(at)
 	c.wbuf = http1.AppendErrorResponse(c.wbuf, pe.Status, pe.Reason, currentDate())
+	if s.cfg.observer != nil {
+		head := int64(bytes.Index(c.wbuf[at:], []byte("\r\n\r\n")) + 4)
+		c.flush()
+		c.observeFail(pe.Status, r, start, base, head)
+	}
 	c.closeLinger()
 }
 
@@ -129,6 +149,7 @@ func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
 	c.setReadDeadline(toMono(deadline))
 	n, err := c.nc.Read(p)
 	if err != nil && isTimeout(err) {
+		c.srv.count.bodyTimeouts.Add(1)
 		err = errBodyTimeout
 	}
 	return n, err
@@ -152,6 +173,7 @@ func (c *conn) fillBody(deadline time.Time) error {
 		err = io.ErrNoProgress
 	}
 	if isTimeout(err) {
+		c.srv.count.bodyTimeouts.Add(1)
 		err = errBodyTimeout
 	}
 	if err == io.EOF {

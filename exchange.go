@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
 )
 
 // An exchange is the one allocation a request costs: the Request the
@@ -43,6 +44,7 @@ func (c *conn) handle() bool {
 
 	// The head is consumed; what follows is the body or the next request.
 	c.r0 += c.headLen
+	start := c.headStart
 	c.headStart = 0
 	x.ctx.init(s.ctx, c, c.r1 > c.r0)
 	r.ctx = &x.ctx
@@ -50,19 +52,29 @@ func (c *conn) handle() bool {
 
 	w := &x.resp
 	w.init(c, r)
+	obs := s.cfg.observer != nil
+	if obs {
+		w.base = c.out + int64(len(c.wbuf))
+		w.queued, c.waited = c.waited, 0
+		w.hstart = monoNow()
+		if start == 0 {
+			start = w.hstart // the head came with the previous request's bytes
+		}
+		w.start = start
+	}
 
 	switch {
 	case h.Form == http1.AuthorityForm:
 		// CONNECT: wharf is not a proxy (RFC 9110 9.3.6).
-		c.fail(&http1.Error{Status: 501, Reason: "CONNECT is not supported"})
+		c.failRequest(&http1.Error{Status: 501, Reason: "CONNECT is not supported"}, r, start)
 		return false
 	case !http1.KnownMethod(h.Method):
 		// RFC 9110 9.1: an unrecognized method is answered 501.
-		c.fail(&http1.Error{Status: 501, Reason: "method not implemented"})
+		c.failRequest(&http1.Error{Status: 501, Reason: "method not implemented"}, r, start)
 		return false
 	case h.ContentLength > s.cfg.maxBody:
 		// Refuse before reading a byte of it (RFC 9110 15.5.14).
-		c.fail(&http1.Error{Status: 413, Reason: "request body too large"})
+		c.failRequest(&http1.Error{Status: 413, Reason: "request body too large"}, r, start)
 		return false
 	}
 
@@ -82,11 +94,19 @@ func (c *conn) handle() bool {
 		x.body.done = true
 	}
 
+	s.count.handlersBusy.Add(1)
 	c.runHandler(w, r)
+	s.count.handlersBusy.Add(-1)
+	if obs {
+		w.hend = monoNow()
+	}
 	x.body.handlerDone = true
 	x.ctx.finish()
 	c.ctx = nil
 	if w.hijacked {
+		if obs {
+			w.observe()
+		}
 		c.dropHijacked()
 		return false
 	}
@@ -94,7 +114,14 @@ func (c *conn) handle() bool {
 		// What was committed goes out unfinished; an uncommitted
 		// answer is dropped. No linger: the abort is the message.
 		w.done = true
-		c.send = nil
+		if c.send != nil {
+			c.send.close()
+			c.send = nil
+		}
+		c.flush()
+		if obs {
+			w.observe()
+		}
 		c.close()
 		return false
 	}
@@ -103,6 +130,7 @@ func (c *conn) handle() bool {
 	// with its status if the handler had not started its answer.
 	if pe := x.body.protocolError(); pe != nil {
 		w.closeAfter = true
+		w.reason = reasonOf(pe.Status)
 		if !w.committed {
 			w.reset()
 			w.done = false
@@ -117,6 +145,9 @@ func (c *conn) handle() bool {
 		w.closeAfter = true
 	}
 	w.finish()
+	if obs {
+		w.observe()
+	}
 	if c.send != nil {
 		c.send.closeAfter = w.closeAfter || !x.body.done || c.werr != nil
 		c.send.progress = time.Now()
@@ -161,6 +192,7 @@ func (c *conn) runHandler(w *response, r *Request) {
 				"panic", fmt.Sprint(v), "method", r.Method, "target", r.Target,
 				"remote", r.RemoteAddr, "stack", string(buf))
 			w.closeAfter = true
+			w.err = errHandlerPanic
 			if !w.committed && !w.hijacked {
 				w.reset()
 				w.WriteHeader(500)
@@ -173,6 +205,9 @@ func (c *conn) runHandler(w *response, r *Request) {
 
 func (c *conn) remoteAddr() string {
 	if c.remote == "" {
+		if c.nc == nil { // parked deep
+			return park.PeerAddr(c.fd)
+		}
 		if a := c.nc.RemoteAddr(); a != nil {
 			c.remote = a.String()
 		}

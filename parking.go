@@ -1,6 +1,7 @@
 package wharf
 
 import (
+	"errors"
 	"net"
 	"time"
 
@@ -68,6 +69,7 @@ func (s *Server) parkReader(c *conn, deadline time.Time) {
 	}
 	c.reading = true
 	s.mu.Unlock()
+	s.readers.Add(1)
 	s.parkWG.Add(1)
 	go func() {
 		defer s.parkWG.Done()
@@ -78,6 +80,7 @@ func (s *Server) parkReader(c *conn, deadline time.Time) {
 		c.reading = false
 		closing := s.closing.Load()
 		s.mu.Unlock()
+		s.readers.Add(-1)
 		c.rdl = 0
 		switch {
 		case n > 0:
@@ -144,6 +147,7 @@ func (s *Server) unpark(c *conn) {
 	if c.serveFn == nil { // parked deep
 		c.serveFn = c.serve
 	}
+	c.markReady()
 	err := s.pool.TryGo(c.serveFn)
 	if err != nil && c.parkWrite {
 		// A response is under way: it must not be cut short by a 503.
@@ -162,7 +166,7 @@ func (s *Server) unpark(c *conn) {
 			s.untrack(c)
 			return
 		}
-		s.reject(c.nc)
+		s.reject(c.nc, "overload")
 		s.untrack(c)
 	}
 }
@@ -173,17 +177,35 @@ func (s *Server) parkExpired(c *conn) {
 	case c.parkWrite:
 		// The client stopped reading its answer (WriteTimeout): drop
 		// what the kernel still holds for it rather than linger.
+		s.count.slowReaders.Add(1)
 		if tc, ok := c.nc.(*net.TCPConn); ok {
 			tc.SetLinger(0)
 		}
-	case c.parkTimeout && c.nc == nil:
-		park.SendNow(c.fd, timeoutResponse)
+		c.endSend(errWriteTimeout)
 	case c.parkTimeout:
-		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-		c.nc.Write(timeoutResponse)
+		s.count.headTimeouts.Add(1)
+		now := time.Now()
+		n := len(timeoutResponse)
+		if c.nc == nil {
+			park.SendNow(c.fd, timeoutResponse)
+		} else {
+			c.nc.SetWriteDeadline(now.Add(100 * time.Millisecond))
+			n, _ = c.nc.Write(timeoutResponse)
+		}
+		if o := s.cfg.observer; o != nil {
+			start := now
+			if c.headStart != 0 {
+				start = c.headStart.time()
+			}
+			o.Answered(&Answer{RemoteAddr: c.remoteAddr(), Status: 408, Bytes: int64(n),
+				Start: start, Duration: time.Since(start), Reason: "head-timeout"})
+		}
 	}
 	c.closeParked()
 }
+
+// errWriteTimeout cuts an answer short whose client stopped reading.
+var errWriteTimeout = errors.New("wharf: client stopped reading (WriteTimeout)")
 
 // timeoutResponse is sent to a parked connection whose head did not
 // arrive in time.
@@ -207,6 +229,7 @@ func (s *Server) parkDeep(c *conn, deadline time.Time) {
 // closeParked closes a connection that holds no buffers.
 func (c *conn) closeParked() {
 	if c.send != nil {
+		c.endSend(ErrServerClosed)
 		c.send.close()
 		c.send = nil
 	}

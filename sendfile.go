@@ -18,6 +18,10 @@ type fileSend struct {
 	progress   time.Time // last time the client took bytes
 	closeAfter bool      // close the connection once it is sent
 	corked     bool      // TCP_CORK is set on the connection for this send
+
+	// ans is the answer the Observer is told of when the send ends
+	// (endSend); nil without an Observer.
+	ans *pendingAnswer
 }
 
 var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
@@ -36,20 +40,21 @@ func (c *conn) continueSend() bool {
 		c.send.corked = c.setCork(true)
 	}
 	if err := c.flush(); err != nil {
-		c.closeSend()
+		c.closeSend(err)
 		return false
 	}
 	fs := c.send
 	for fs.remaining > 0 {
 		n, err := c.sendChunk(fs)
 		fs.remaining -= n
+		c.out += n
 		if n > 0 {
 			fs.progress = time.Now()
 		}
 		switch {
 		case err == nil && n == 0:
 			c.srv.cfg.log.Warn("file changed while sent; closing", "err", errFileShrank)
-			c.closeSend()
+			c.closeSend(errFileShrank)
 			return false
 		case err == nil:
 		case isTimeout(err):
@@ -57,6 +62,7 @@ func (c *conn) continueSend() bool {
 			if t := c.srv.cfg.writeTimeout; t > 0 {
 				hard = fs.progress.Add(t)
 				if !time.Now().Before(hard) {
+					c.srv.count.slowReaders.Add(1)
 					c.abort()
 					return false
 				}
@@ -65,10 +71,11 @@ func (c *conn) continueSend() bool {
 			c.srv.parkWrite(c, hard)
 			return false
 		default:
-			c.closeSend()
+			c.closeSend(err)
 			return false
 		}
 	}
+	c.endSend(nil)
 	fs.close()
 	c.send = nil
 	if fs.corked {
@@ -92,16 +99,18 @@ func (c *conn) abort() {
 	if tc, ok := c.nc.(*net.TCPConn); ok {
 		tc.SetLinger(0)
 	}
-	c.closeSend()
+	c.closeSend(errWriteTimeout)
 }
 
-// closeSend drops the send and closes the connection.
-func (c *conn) closeSend() {
+// closeSend drops the send, which err cut short, and closes the
+// connection.
+func (c *conn) closeSend(err error) {
 	if c.send != nil {
+		c.endSend(err)
 		c.send.close()
 		c.send = nil
 	}
-	c.werr = errFileShrank // nothing more may be written
+	c.werr = err // nothing more may be written
 	c.close()
 }
 

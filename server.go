@@ -114,6 +114,10 @@ type Server struct {
 	// it). HTTP/1.1's "Upgrade: h2c" is not supported.
 	UnencryptedHTTP2 func(s *Server, c net.Conn)
 
+	// Observer, when set, is told of every answer once it is sent
+	// (see Observer): the access log's and the metrics' source.
+	Observer Observer
+
 	// BaseContext is the context requests see (Request.Context); it is
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
@@ -138,6 +142,9 @@ type Server struct {
 
 	// Atomic, or safe for concurrent use.
 	onShutdown []func() // RegisterOnShutdown's; guarded by mu
+
+	count   counters     // Stats' counters (observe.go)
+	readers atomic.Int64 // connections parked on reader goroutines
 
 	closing   atomic.Bool    // Shutdown or Close began
 	stopped   atomic.Bool    // stopOnce ran
@@ -169,6 +176,7 @@ type config struct {
 	maxConns          int
 	maxConnsPerIP     int
 	overload          []byte // the 503 answer, prebuilt
+	observer          Observer
 	handler           Handler
 	reuse             bool // handler is a RequestReleaser
 	log               *slog.Logger
@@ -255,6 +263,7 @@ func (s *Server) start() error {
 		maxConnsPerIP: s.MaxConnsPerIP,
 		overload:      http1.AppendOverloadResponse(nil, retryAfterSeconds(orDuration(s.RetryAfter, DefaultRetryAfter))),
 		handler:       h,
+		observer:      s.Observer,
 		reuse:         isReleaser(h),
 		log:           log,
 	}
@@ -357,13 +366,14 @@ func isTemporary(err error) bool {
 // TLS connection over a limit is closed without an answer (a 503 would
 // cost a handshake).
 func (s *Server) accept(nc net.Conn, cfg *tls.Config) {
-	c, ok := s.track(nc, cfg != nil)
+	s.count.accepted.Add(1)
+	c, ok, reason := s.track(nc, cfg != nil)
 	if !ok {
 		if cfg != nil {
 			nc.Close()
 			return
 		}
-		s.reject(nc)
+		s.reject(nc, reason)
 		return
 	}
 	if cfg != nil {
@@ -371,16 +381,17 @@ func (s *Server) accept(nc net.Conn, cfg *tls.Config) {
 		go s.handshake(c, cfg)
 		return
 	}
+	c.markReady()
 	if err := s.pool.TryGo(c.serveFn); err != nil {
 		s.untrack(c)
-		s.reject(nc)
+		s.reject(nc, "overload")
 	}
 }
 
 // track adds a connection to the server's set, enforcing MaxConns and
 // MaxConnsPerIP; handshaking marks a TLS connection before its
 // handshake.
-func (s *Server) track(nc net.Conn, handshaking bool) (*conn, bool) {
+func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason string) {
 	ip := ""
 	if s.cfg.maxConnsPerIP > 0 {
 		ip = hostOf(nc.RemoteAddr())
@@ -388,21 +399,23 @@ func (s *Server) track(nc net.Conn, handshaking bool) (*conn, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing.Load() {
-		return nil, false
+		return nil, false, "closing"
 	}
 	if s.cfg.maxConns > 0 && len(s.conns) >= s.cfg.maxConns {
-		return nil, false
+		s.count.maxConns.Add(1)
+		return nil, false, "max-conns"
 	}
 	if ip != "" {
 		if s.perIP[ip] >= s.cfg.maxConnsPerIP {
-			return nil, false
+			s.count.maxConnsIP.Add(1)
+			return nil, false, "max-conns-per-ip"
 		}
 		s.perIP[ip]++
 	}
-	c := newConn(s, nc, ip)
+	c = newConn(s, nc, ip)
 	c.handshaking = handshaking
 	s.conns[c] = struct{}{}
-	return c, true
+	return c, true, ""
 }
 
 // untrack removes c from the server's set. It is called once, by
@@ -448,9 +461,21 @@ func retryAfterSeconds(d time.Duration) int64 {
 // reject answers 503 and closes nc without using a worker. The answer
 // is one small write; the close lingers briefly (bounded) so that the
 // client reads the 503 instead of a reset.
-func (s *Server) reject(nc net.Conn) {
-	nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-	_, err := nc.Write(s.cfg.overload)
+func (s *Server) reject(nc net.Conn, reason string) {
+	if reason == "overload" {
+		s.count.overload.Add(1)
+	}
+	start := time.Now()
+	nc.SetWriteDeadline(start.Add(100 * time.Millisecond))
+	n, err := nc.Write(s.cfg.overload)
+	if o := s.cfg.observer; o != nil {
+		a := Answer{RemoteAddr: nc.RemoteAddr().String(), Status: 503, Bytes: int64(n),
+			Start: start, Duration: time.Since(start), Reason: reason, Err: err}
+		if n > len(s.cfg.overload)-overloadBodyLen {
+			a.BodyBytes = int64(n - (len(s.cfg.overload) - overloadBodyLen))
+		}
+		o.Answered(&a)
+	}
 	if err != nil {
 		nc.Close()
 		return

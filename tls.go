@@ -91,6 +91,7 @@ func (s *Server) handshake(c *conn, cfg *tls.Config) {
 	err := tc.HandshakeContext(s.ctx)
 	tc.SetDeadline(time.Time{})
 	if err != nil {
+		s.count.tlsFailures.Add(1)
 		var rh tls.RecordHeaderError
 		if errors.As(err, &rh) && rh.Conn != nil && looksLikeHTTP(rh.RecordHeader) {
 			rh.Conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))

@@ -26,6 +26,12 @@ type work struct {
 	respFields []Field
 	// x is the exchange reused for RequestReleaser handlers.
 	x exchange
+	// ans is the Answer told to the Observer, reused; waited is how
+	// long the connection waited for this worker, for the first
+	// request it serves (observe.go).
+	ans    Answer
+	waited mono
+
 	// intern shares the strings that repeat from request to request.
 	// Strings are immutable, so sharing them across the connections
 	// that use this work in turn is safe.

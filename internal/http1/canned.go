@@ -37,11 +37,14 @@ func AppendErrorResponse(dst []byte, status int, reason string, date []byte) []b
 	return append(dst, '\n')
 }
 
+// OverloadBody is the body of AppendOverloadResponse's answer.
+const OverloadBody = "503 Service Unavailable: the server is busy; retry later\n"
+
 // AppendOverloadResponse appends the 503 answer of a server with no
 // worker free, with Retry-After in seconds. It has no Date, so that it
 // can be built once and sent as it is.
 func AppendOverloadResponse(dst []byte, retryAfter int64) []byte {
-	const body = "503 Service Unavailable: the server is busy; retry later\n"
+	const body = OverloadBody
 	dst = AppendStatusLine(dst, 1, 503)
 	dst = append(dst, "Retry-After: "...)
 	dst = AppendInt(dst, retryAfter)

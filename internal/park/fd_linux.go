@@ -67,3 +67,19 @@ func Pending(fd int32) bool {
 	n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	return err == nil && n > 0
 }
+
+// PeerAddr returns the address of a bare descriptor's peer, "ip:port",
+// or "" when it cannot be had.
+func PeerAddr(fd int32) string {
+	sa, err := unix.Getpeername(int(fd))
+	if err != nil {
+		return ""
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
+	case *unix.SockaddrInet6:
+		return (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String()
+	}
+	return ""
+}

@@ -18,3 +18,4 @@ func Revive(fd int32) (net.Conn, error) { return nil, errors.ErrUnsupported }
 func CloseFD(fd int32)                  {}
 func SendNow(fd int32, b []byte)        {}
 func Pending(fd int32) bool             { return false }
+func PeerAddr(fd int32) string          { return "" }
