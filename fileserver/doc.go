@@ -29,9 +29,11 @@
 // or that a hidden file exists.
 //
 // A directory path without a final slash ("/docs") is redirected with
-// 301 to the same path with one ("/docs/"), keeping the query; the
-// Location is re-encoded from the decoded path, so it is always a
-// local path starting with a single "/", never "//host". A directory
+// 301 to the same path with one, keeping the query; the Location is
+// relative ("docs/", as net/http's FileServer writes it), so the
+// redirect holds wherever the handler is mounted (behind
+// wharf.StripPrefix too). It is re-encoded from the decoded name: one
+// segment, never "/..." or "//host". A directory
 // path with the slash serves the directory's index.html; without one
 // it is a 404, or with Config.Browse a listing of the directory
 // (HTML, or JSON for "Accept: application/json"), dotfiles left out.
