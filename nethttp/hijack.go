@@ -65,7 +65,10 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *responseWriter) switchProtocols() error {
 	hj, ok := w.ww.(wharf.Hijacker)
 	if !ok {
-		return errNoHijack
+		// A writer that cannot hand the connection over (a test
+		// recorder, a wrapper) gets the status like any other.
+		w.ww.WriteHeader(http.StatusSwitchingProtocols)
+		return nil
 	}
 	c, rw, err := hj.Hijack()
 	if err != nil {
@@ -95,4 +98,14 @@ func (w *responseWriter) switchProtocols() error {
 	}
 	w.up = upgraded{conn: c, rw: rw}
 	return nil
+}
+
+// dropUpgrade closes a connection taken over for a 101 head that the
+// handler never took with Hijack (it returned, or panicked): the
+// engine has let go of it, so nobody else will.
+func (w *responseWriter) dropUpgrade() {
+	if w.up.conn != nil {
+		w.up.conn.Close()
+		w.up = upgraded{}
+	}
 }

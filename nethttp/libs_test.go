@@ -21,6 +21,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wharfhttp/wharf"
 )
 
 // A chi router with some of its middleware, URL parameters and a
@@ -315,5 +317,19 @@ func TestTimeoutHandler(t *testing.T) {
 	res, body = do(t, c, "GET", "http://"+addr+"/fast", nil)
 	if res.StatusCode != 200 || body != "fast" || res.Header.Get("X-Inner") != "1" {
 		t.Errorf("fast: %d %q %v", res.StatusCode, body, res.Header)
+	}
+}
+
+// http.FileServer mounted with wharf.StripPrefix: the handler sees the
+// stripped path.
+func TestFileServerUnderWharfStripPrefix(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "my file.txt"), []byte("spaced"), 0o644)
+	mux := wharf.NewServeMux()
+	mux.Handle("/static/", wharf.StripPrefix("/static", Wrap(http.FileServer(http.Dir(dir)))))
+	addr := startWharfHandler(t, mux, nil)
+	res, body := rawExchange(t, addr, "GET", "GET /static/my%20file.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+	if res.StatusCode != 200 || body != "spaced" {
+		t.Errorf("%d %q", res.StatusCode, body)
 	}
 }

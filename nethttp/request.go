@@ -11,28 +11,71 @@ import (
 )
 
 // fillURL sets *u to what url.ParseRequestURI(r.Target) returns, as
-// net/http's server does, and reports whether the target parsed.
+// net/http's server does, and reports whether the target parsed. The
+// path is taken from r.Path rather than from r.Target: the two are the
+// same as the server made them, and a wharf.StripPrefix in front of
+// Wrap changes Path only (as net/http's StripPrefix changes URL.Path
+// and keeps RequestURI).
 //
-// An origin-form target whose path holds only characters that
-// url.URL's path escaping leaves alone (and no '%') gives a URL whose
-// Path is r.Path as sent, RawPath empty, and RawQuery r.RawQuery: that
-// case is built here without parsing or allocating (TestURLFastPath
-// and FuzzURL check it against url.ParseRequestURI). Every other
-// target is parsed by url.ParseRequestURI itself.
+// An origin-form target's path is parsed alone (the query does not
+// change how url.URL parses a path), and a path that holds only
+// characters url.URL's path escaping leaves alone (and no '%') is not
+// parsed at all: URL.Path is r.Path as it is, RawPath empty, and
+// nothing is allocated (TestFillURL and FuzzFillURL check this against
+// url.ParseRequestURI). Absolute-form and "*" targets are parsed whole.
 func fillURL(u *url.URL, r *wharf.Request) bool {
-	if strings.HasPrefix(r.Target, "/") && plainPath(r.Path) {
-		*u = url.URL{Path: r.Path, RawQuery: r.RawQuery}
-		// "/a?" has an empty query that url.URL keeps as ForceQuery;
-		// "/a??" has the query "?".
-		u.ForceQuery = r.RawQuery == "" && strings.HasSuffix(r.Target, "?")
+	t := r.Target
+	if !strings.HasPrefix(t, "/") {
+		pu, err := url.ParseRequestURI(t)
+		if err != nil {
+			return false
+		}
+		*u = *pu
+		if p := absolutePath(t); r.Path == p || r.Path == "/" && p == "" {
+			return true
+		}
+		return setPath(u, r.Path) // changed by a StripPrefix
+	}
+	if !setPath(u, r.Path) {
+		return false
+	}
+	u.RawQuery = r.RawQuery
+	// "/a?" has an empty query that url.URL keeps as ForceQuery;
+	// "/a??" has the query "?".
+	u.ForceQuery = r.RawQuery == "" && strings.HasSuffix(t, "?")
+	return true
+}
+
+// setPath sets u.Path and u.RawPath as url.URL parses the origin-form
+// path p, and reports whether p parsed.
+func setPath(u *url.URL, p string) bool {
+	if plainPath(p) {
+		u.Path, u.RawPath = p, ""
 		return true
 	}
-	pu, err := url.ParseRequestURI(r.Target)
+	pu, err := url.ParseRequestURI(p)
 	if err != nil {
 		return false
 	}
-	*u = *pu
+	u.Path, u.RawPath = pu.Path, pu.RawPath
 	return true
+}
+
+// absolutePath returns the path of an absolute-form target as the
+// server's parser splits it ("" for "http://host" and "http://host?q"):
+// the authority ends at the first '/', '?' or '#'.
+func absolutePath(t string) string {
+	i := strings.Index(t, "://")
+	if i < 0 {
+		return ""
+	}
+	rest := t[i+3:]
+	j := strings.IndexAny(rest, "/?#")
+	if j < 0 || rest[j] == '?' {
+		return ""
+	}
+	p, _, _ := strings.Cut(rest[j:], "?")
+	return p
 }
 
 // plainPath reports whether url.URL would keep path as it is: no

@@ -19,7 +19,7 @@ var urlTargets = []string{
 	"/a:b@c", "/$&+,;=:@", "/~user/.x", "//double/slash", "/a b", "/é",
 	"/a?q=%20&r=+", "/a?x#y", "/\\", "/a|b", "/a[b]", "/a{b}", "/a\"b", "/a<b>",
 	"*", "http://example.com/x?y", "http://example.com", "HTTP://EXAMPLE.COM/A",
-	"http://user@host/p", "https://h:8443/p%2f", "http://[::1]:80/",
+	"https://h:8443/p%2f", "http://[::1]:80/", "http://h#x/p", "http://h?q", "http://h/p#f",
 }
 
 // fillURL gives what url.ParseRequestURI gives, the fast path included.
@@ -49,13 +49,23 @@ func FuzzFillURL(f *testing.F) {
 		f.Add(target)
 	}
 	f.Fuzz(func(t *testing.T, target string) {
-		if target == "" {
-			return
-		}
+		// Only the targets the server's parser lets through: visible
+		// ASCII; origin-form, "*", or an http(s) absolute-form without
+		// userinfo.
 		for i := 0; i < len(target); i++ {
 			if target[i] <= ' ' || target[i] >= 0x7f {
-				return // the server's parser refuses the target
+				return
 			}
+		}
+		lower := strings.ToLower(target)
+		switch {
+		case strings.HasPrefix(target, "/"), target == "*":
+		case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+			if strings.Contains(target, "@") {
+				return
+			}
+		default:
+			return
 		}
 		checkURL(t, target)
 	})
@@ -159,5 +169,30 @@ func TestRequestFields(t *testing.T) {
 				t.Errorf("handler saw\n%+v\nwant\n%+v", s, tc.want)
 			}
 		})
+	}
+}
+
+// A wharf.StripPrefix in front of Wrap changes the URL's path, as
+// net/http's StripPrefix does, and keeps RequestURI.
+func TestFillURLStripped(t *testing.T) {
+	for _, tc := range []struct {
+		target, path, wantPath, wantRaw, wantQuery string
+	}{
+		{"/static/a.txt?v=1", "/a.txt", "/a.txt", "", "v=1"},
+		{"/static/my%20file", "/my%20file", "/my file", "", ""},
+		{"/static/a%2Fb", "/a%2Fb", "/a/b", "/a%2Fb", ""},
+		{"http://h.example/static/x?q", "/x", "/x", "", "q"},
+	} {
+		r := wharftest.NewRequest("GET", tc.target)
+		r.Path = tc.path
+		var u url.URL
+		if !fillURL(&u, r) {
+			t.Errorf("%q: not parsed", tc.target)
+			continue
+		}
+		if u.Path != tc.wantPath || u.RawPath != tc.wantRaw || u.RawQuery != tc.wantQuery {
+			t.Errorf("%q with Path %q: URL path %q raw %q query %q, want %q %q %q",
+				tc.target, tc.path, u.Path, u.RawPath, u.RawQuery, tc.wantPath, tc.wantRaw, tc.wantQuery)
+		}
 	}
 }

@@ -301,7 +301,7 @@ func (w *responseWriter) endHead() error {
 func (w *responseWriter) finish() {
 	if !w.hijacked && !w.done {
 		if w.up.conn != nil {
-			w.up.conn.Close()
+			w.dropUpgrade()
 		} else {
 			w.endHead()
 		}

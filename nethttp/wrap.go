@@ -99,6 +99,7 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 	x.w.init(ww)
 	defer func() {
 		if v := recover(); v != nil {
+			x.w.dropUpgrade()
 			x.w.done = true
 			if v == http.ErrAbortHandler {
 				panic(wharf.ErrAbortHandler)
