@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -40,6 +41,12 @@ type options struct {
 	accessLog         bool
 	version           bool
 	hashPassword      bool
+
+	// Operations (issue 9): probes, restarts, systemd.
+	adminAddr     string        // "": no admin listener
+	shutdownDelay time.Duration // serving on with /readyz failing, before draining
+	pidFile       string        // "": none
+	reuseport     bool
 
 	// TLS and HTTP/2 (issue 10; tls.go).
 	tlsCert       string
@@ -121,6 +128,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.workers, "workers", wharf.DefaultWorkers, "number of pool workers: how many connections are served at once")
 	fs.IntVar(&o.queue, "queue", 0, "connections that may wait for a worker (0: 4 × workers, -1: none); past it clients get 503")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown may take before connections are closed (0: no limit)")
+	fs.DurationVar(&o.shutdownDelay, "shutdown-delay", 0, "on SIGTERM or SIGINT, how long to serve on with /readyz failing before the listeners close and the requests in flight drain, so that load balancers stop sending first (0: none)")
+	fs.StringVar(&o.adminAddr, "admin-addr", "", "serve /healthz and /readyz on this TCP `address`, never the public one (default: none)")
+	fs.StringVar(&o.pidFile, "pid-file", "", "write the pid of the serving process to `FILE` (rewritten by the new process after a restart; removed at exit)")
+	fs.BoolVar(&o.reuseport, "reuseport", false, "listen with SO_REUSEPORT, so that several processes can serve one port")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", wharf.DefaultReadHeaderTimeout, "time allowed to read a request head (0: no limit)")
 	fs.DurationVar(&o.readTimeout, "read-timeout", wharf.DefaultReadTimeout, "time allowed to read a request body (0: no limit)")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", wharf.DefaultWriteTimeout, "time allowed for each write of a response (0: no limit)")
@@ -295,6 +306,9 @@ func (o *options) validate() error {
 	if o.maxConnsPerIP < 0 {
 		return fmt.Errorf("wharf: --max-conns-per-ip must not be negative (got %d; 0 means no cap)", o.maxConnsPerIP)
 	}
+	if err := o.validateOps(); err != nil {
+		return err
+	}
 	if err := o.validateTLS(); err != nil {
 		return err
 	}
@@ -305,6 +319,25 @@ func (o *options) validate() error {
 		return fmt.Errorf("wharf: --log-level must be debug, info, warn or error (got %q)", o.logLevel)
 	}
 	return o.validateServing()
+}
+
+// validateOps checks the flags of issue 9. Their errors are usage
+// errors (exit status 2); a port in use or a pid file that cannot be
+// written is found when the command starts (exit status 1).
+func (o *options) validateOps() error {
+	if o.shutdownDelay < 0 {
+		return usagef("wharf: --shutdown-delay must not be negative (got %v; 0 means none)", o.shutdownDelay)
+	}
+	if o.adminAddr != "" {
+		host, port, err := net.SplitHostPort(o.adminAddr)
+		if err != nil {
+			return usagef("wharf: --admin-addr %q: want HOST:PORT", o.adminAddr)
+		}
+		if h, p, err := net.SplitHostPort(o.addr); err == nil && h == host && p == port && port != "0" {
+			return usagef("wharf: --admin-addr %s is --addr: the admin listener is never on the public address", o.adminAddr)
+		}
+	}
+	return nil
 }
 
 // validateServing checks the flags of issue 8. Their errors are usage

@@ -116,7 +116,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/wharfhttp/wharf"
 	"github.com/wharfhttp/wharf/compress"
@@ -183,87 +182,45 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
 
 	// Listen here rather than in ListenAndServe, so that the address
-	// logged is the real one (port 0 picks a free port).
-	ln, err := net.Listen("tcp", opts.addr)
+	// logged is the real one (port 0 picks a free port), and so that
+	// sockets from systemd or a restart can be served instead.
+	lns, err := openListeners(opts)
 	if err != nil {
-		return fmt.Errorf("wharf: listen on %s: %w", opts.addr, listenCause(err))
+		return err
 	}
 	srv := opts.server(handler, log)
 	if err := opts.configureTLS(srv, log); err != nil {
-		ln.Close()
+		lns.close()
 		return err
 	}
-	addr := ln.Addr().String()
-	scheme, serve := "http", srv.Serve
-	if opts.tls() {
-		scheme = "https"
-		serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
-	}
-	log.Info("wharf listening",
-		"addr", addr,
-		"url", scheme+"://"+addr+"/",
-		"dir", dirLabel,
-		"workers", opts.workers,
-		"queue", opts.effectiveQueue(),
-	)
-
-	served := make(chan error, 1)
-	go func() { served <- serve(ln) }()
-
-	select {
-	case err := <-served:
-		// Serve stops only after Shutdown or Close, so this is an
-		// accept error.
-		srv.Close()
-		return fmt.Errorf("wharf: serve on %s: %w", addr, err)
-	case <-ctx.Done():
-		log.Info("shutting down", "reason", context.Cause(ctx).Error())
-	case sig := <-sigs:
-		log.Info("shutting down", "signal", sig.String())
-	}
-
-	return shutdown(srv, served, sigs, opts.shutdownTimeout, log)
-}
-
-// shutdown stops srv gracefully, within timeout (0: no limit). A signal
-// on sigs, or the timeout, turns it into a hard Close.
-func shutdown(srv *wharf.Server, served <-chan error, sigs <-chan os.Signal, timeout time.Duration, log *slog.Logger) error {
-	sctx, cancel := context.WithCancel(context.Background())
-	if timeout > 0 {
-		sctx, cancel = context.WithTimeout(context.Background(), timeout)
-	}
-	defer cancel()
-
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(sctx) }()
-
-	var forced error
-	select {
-	case err := <-done:
-		if err == nil {
-			if err := <-served; err != nil && !errors.Is(err, wharf.ErrServerClosed) {
-				return fmt.Errorf("wharf: serve: %w", err)
+	if opts.pidFile != "" {
+		if err := writePIDFile(opts.pidFile); err != nil {
+			lns.close()
+			return err
+		}
+		defer func() {
+			if err := removePIDFile(opts.pidFile); err != nil {
+				log.Warn("could not remove the pid file", "err", err)
 			}
-			log.Info("stopped")
-			return nil
-		}
-		if sctx.Err() != nil {
-			forced = errors.New("wharf: shutdown timed out; connections closed")
-		} else {
-			forced = fmt.Errorf("wharf: shutdown: %w; connections closed", err)
-		}
-	case sig := <-sigs:
-		log.Warn("second signal; closing connections", "signal", sig.String())
-		cancel()
-		<-done
-		forced = errors.New("wharf: forced close on second signal")
+		}()
 	}
-	srv.Close()
-	<-served
-	log.Warn("stopped; connections closed")
-	return forced
+
+	l := &lifecycle{
+		opts:     opts,
+		log:      log,
+		args:     args,
+		stdout:   stdout,
+		stderr:   stderr,
+		lns:      lns,
+		srv:      srv,
+		dirLabel: dirLabel,
+	}
+	return l.run(ctx, sigs, hups)
 }
 
 // listenCause drops net.Listen's own "listen tcp <addr>:" prefix, which

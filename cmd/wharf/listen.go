@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/coreos/go-systemd/v22/activation"
+)
+
+// A namedListener is a listening socket and its role: adminName for
+// the admin listener, any other name for a public one.
+type namedListener struct {
+	name string
+	ln   net.Listener
+}
+
+const (
+	// adminName marks the admin listener among inherited sockets: a
+	// systemd socket unit names it with FileDescriptorName=admin.
+	adminName = "admin"
+	// publicName is the name a restart gives the public listeners.
+	publicName = "public"
+)
+
+// Where the listeners come from, as logged.
+const (
+	fromListen  = "listen"  // opened by this process (--addr, --admin-addr)
+	fromSystemd = "systemd" // socket activation (LISTEN_FDS)
+	fromRestart = "restart" // handed over by the previous process (SIGHUP)
+)
+
+// listeners are the sockets the command serves on. They are owned by
+// run until the servers start, then by the servers (Serve closes its
+// listener when it returns).
+type listeners struct {
+	public []net.Listener // at least one
+	admin  net.Listener   // nil without --admin-addr or an inherited admin socket
+	from   string         // fromListen, fromSystemd or fromRestart
+
+	// ready is, in a process started by a restart, the pipe on which
+	// it tells the previous process that it serves; nil otherwise.
+	ready *os.File
+}
+
+// openListeners returns the sockets to serve on. In order of
+// preference: those handed over by the process that started this one
+// for a restart; those systemd passed (socket activation, LISTEN_FDS),
+// where the one named "admin" is the admin listener; or a new one on
+// --addr (with SO_REUSEPORT for --reuseport). Then, if there is no
+// admin listener yet and --admin-addr is set, a new one on it. Every
+// error is one line, and leaves no socket open.
+func openListeners(opts *options) (*listeners, error) {
+	l := &listeners{from: fromRestart}
+	named, ready, err := inherited()
+	if err != nil {
+		return nil, err
+	}
+	l.ready = ready
+	if named == nil {
+		l.from = fromSystemd
+		if named, err = activated(); err != nil {
+			return nil, err
+		}
+	}
+	for _, nl := range named {
+		if nl.name != adminName {
+			l.public = append(l.public, nl.ln)
+		} else if l.admin == nil {
+			l.admin = nl.ln
+		} else {
+			l.close()
+			closeNamed(named)
+			return nil, fmt.Errorf("wharf: %s: more than one socket named %q", l.from, adminName)
+		}
+	}
+	if named != nil && len(l.public) == 0 {
+		l.close()
+		return nil, fmt.Errorf("wharf: %s: no socket but the %q one to serve the site on", l.from, adminName)
+	}
+	if named == nil {
+		l.from = fromListen
+		lc := net.ListenConfig{}
+		if opts.reuseport {
+			lc.Control = reusePort
+		}
+		ln, err := lc.Listen(context.Background(), "tcp", opts.addr)
+		if err != nil {
+			return nil, fmt.Errorf("wharf: listen on %s: %w", opts.addr, listenCause(err))
+		}
+		l.public = []net.Listener{ln}
+	}
+	if l.admin == nil && opts.adminAddr != "" {
+		// Never SO_REUSEPORT: a probe must reach this process, not
+		// any of those sharing the public port.
+		ln, err := net.Listen("tcp", opts.adminAddr)
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("wharf: --admin-addr: listen on %s: %w", opts.adminAddr, listenCause(err))
+		}
+		l.admin = ln
+	}
+	return l, nil
+}
+
+// named returns every listener with its role, for a restart to hand
+// over.
+func (l *listeners) named() []namedListener {
+	var named []namedListener
+	for _, ln := range l.public {
+		named = append(named, namedListener{publicName, ln})
+	}
+	if l.admin != nil {
+		named = append(named, namedListener{adminName, l.admin})
+	}
+	return named
+}
+
+// close closes every listener, before any server has taken them.
+func (l *listeners) close() {
+	closeNamed(l.named())
+	if l.ready != nil {
+		l.ready.Close()
+	}
+}
+
+func closeNamed(named []namedListener) {
+	for _, nl := range named {
+		nl.ln.Close()
+	}
+}
+
+// activated returns the sockets systemd passed (LISTEN_FDS, for this
+// process: LISTEN_PID), named by LISTEN_FDNAMES (a socket unit's
+// FileDescriptorName=, by default the unit's name), or nil when it
+// passed none. The variables are removed from the environment, so that
+// a process started by a restart does not take them for its own. A
+// socket that is not a listening stream socket (a datagram socket) is
+// an error.
+func activated() ([]namedListener, error) {
+	files := activation.Files(true)
+	var named []namedListener
+	for i, f := range files {
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			closeNamed(named)
+			for _, f := range files[i+1:] {
+				f.Close()
+			}
+			return nil, fmt.Errorf("wharf: systemd: socket %q (fd %d): %w", f.Name(), 3+i, listenCause(err))
+		}
+		named = append(named, namedListener{f.Name(), ln})
+	}
+	return named, nil
+}

@@ -1,0 +1,189 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A restart (SIGHUP) hands the listening sockets to a new process, as
+// nginx's binary upgrade does: the new process inherits the very
+// sockets, so a connection waiting in a socket's accept queue is
+// accepted by one process or the other, never reset.
+//
+// The protocol between the two processes:
+//
+//   - The old process starts the executable it was started from (a
+//     binary replaced on disk is the new one) with the same arguments
+//     and environment, plus restartEnv naming the sockets it hands
+//     over, in order, as descriptors 3, 4, ... The descriptor after
+//     them is the write end of a pipe.
+//   - The new process serves on those sockets (not on --addr), writes
+//     its pid file, tells systemd MAINPID and READY, and then writes one
+//     byte to the pipe and closes it.
+//   - The old process, on that byte, stops accepting, drains and
+//     exits. If the pipe closes without it (the new process exited, or
+//     could not start), or restartTimeout passes, the new process is
+//     killed and the old one serves on, saying so in the log.
+//
+// (github.com/cloudflare/tableflip implements the same pattern; it is
+// not used because it allows one Upgrader per process, which run,
+// called many times by the tests, cannot live with.)
+
+// restartEnv names the sockets a restarting process hands over,
+// separated by colons ("public:admin"), as LISTEN_FDNAMES does.
+const restartEnv = "WHARF_RESTART_FDS"
+
+// firstInheritedFD is the first descriptor handed over
+// (SD_LISTEN_FDS_START in systemd's protocol).
+const firstInheritedFD = 3
+
+// restartTimeout bounds how long a new process may take to be ready.
+const restartTimeout = time.Minute
+
+// inherited returns the sockets handed over by the process that
+// started this one for a restart, and the pipe on which to say that it
+// serves; nil, nil when this process was not started so. restartEnv is
+// removed from the environment.
+func inherited() ([]namedListener, *os.File, error) {
+	v, ok := os.LookupEnv(restartEnv)
+	if !ok {
+		return nil, nil, nil
+	}
+	os.Unsetenv(restartEnv)
+	names := strings.Split(v, ":")
+	var named []namedListener
+	for i, name := range names {
+		fd := firstInheritedFD + i
+		syscall.CloseOnExec(fd)
+		f := os.NewFile(uintptr(fd), name)
+		ln, err := net.FileListener(f) // a descriptor of its own
+		f.Close()
+		if err != nil {
+			closeNamed(named)
+			return nil, nil, fmt.Errorf("wharf: %s: descriptor %d (%q): %w", restartEnv, fd, name, listenCause(err))
+		}
+		named = append(named, namedListener{name, ln})
+	}
+	fd := firstInheritedFD + len(names)
+	syscall.CloseOnExec(fd)
+	return named, os.NewFile(uintptr(fd), "restart-ready"), nil
+}
+
+// tellReady writes the byte that tells the previous process this one
+// serves, and closes the pipe.
+func tellReady(ready *os.File) error {
+	_, err := ready.Write([]byte{1})
+	if cerr := ready.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// A restart is a new process, started with this one's sockets, that
+// has not said yet that it serves.
+type restart struct {
+	cmd   *exec.Cmd
+	id    int      // the new process's pid (cmd.Process forgets it at Release)
+	ready *os.File // read end of the pipe; closed by wait
+}
+
+// startRestart starts a new copy of the executable with args and the
+// sockets of named, and returns without waiting for it. Its standard
+// output and error are this process's (stdout and stderr when they are
+// files).
+func startRestart(args []string, named []namedListener, stdout, stderr io.Writer) (*restart, error) {
+	exe, err := os.Executable() // on Linux, the path even when replaced
+	if err != nil {
+		return nil, fmt.Errorf("finding the executable: %w", err)
+	}
+	var files []*os.File // closed here once the new process has its copies
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	names := make([]string, 0, len(named))
+	for _, nl := range named {
+		fl, ok := nl.ln.(interface{ File() (*os.File, error) })
+		if !ok {
+			return nil, fmt.Errorf("the %s socket %s cannot be handed over", nl.name, nl.ln.Addr())
+		}
+		f, err := fl.File() // a duplicate descriptor, not close-on-exec
+		if err != nil {
+			return nil, fmt.Errorf("the %s socket %s: %w", nl.name, nl.ln.Addr(), err)
+		}
+		files = append(files, f)
+		names = append(names, nl.name)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, pw)
+
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, restartEnv+"=")
+	}), restartEnv+"="+strings.Join(names, ":"))
+	cmd.Stdout, cmd.Stderr = fileOr(stdout, os.Stdout), fileOr(stderr, os.Stderr)
+	cmd.ExtraFiles = files
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		return nil, fmt.Errorf("starting %s: %w", exe, err)
+	}
+	return &restart{cmd: cmd, id: cmd.Process.Pid, ready: pr}, nil
+}
+
+// fileOr returns w if it is a file, else def: a new process can only
+// write to a file descriptor (anything else would need a goroutine
+// here copying for it, which the exit of this process would end).
+func fileOr(w io.Writer, def *os.File) *os.File {
+	if f, ok := w.(*os.File); ok {
+		return f
+	}
+	return def
+}
+
+// pid is the new process's id.
+func (r *restart) pid() int { return r.id }
+
+// wait waits until the new process says it serves (nil), or exits, or
+// timeout passes, or ctx ends. On any failure the new process is
+// killed (if it still runs) and reaped, and the error says why, with
+// its exit status when it exited.
+func (r *restart) wait(ctx context.Context, timeout time.Duration) error {
+	defer r.ready.Close()
+	r.ready.SetReadDeadline(time.Now().Add(timeout))
+	stop := context.AfterFunc(ctx, func() { r.ready.SetReadDeadline(time.Now()) })
+	var b [1]byte
+	n, err := r.ready.Read(b[:])
+	stop()
+	if n == 1 && ctx.Err() == nil {
+		r.cmd.Process.Release() // it outlives this process
+		return nil
+	}
+	// Killing a process that has exited does nothing, and Wait then
+	// reports how it exited.
+	r.cmd.Process.Kill()
+	werr := r.cmd.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("new process %d stopped: %w", r.pid(), context.Cause(ctx))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("new process %d not ready within %v; killed", r.pid(), timeout)
+	case werr != nil:
+		return fmt.Errorf("new process %d exited before it was ready: %w", r.pid(), werr)
+	}
+	return fmt.Errorf("new process %d exited before it was ready", r.pid())
+}
