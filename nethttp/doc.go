@@ -101,6 +101,9 @@
 //     has no per-request deadlines (Server.ReadTimeout bounds the body,
 //     Server.WriteTimeout each write).
 //
+// It has no Unwrap method: it wraps no http.ResponseWriter, and every
+// method http.ResponseController looks for is its own.
+//
 // Not supported by the engine, and so not by the adapter: informational
 // answers other than 101 (WriteHeader(103) is dropped, Early Hints are
 // not sent; "100 Continue" is sent by the engine when the handler first
