@@ -34,6 +34,9 @@ type lifecycle struct {
 	served      chan error    // one result per public Serve call
 	adminServed chan error    // the admin Serve call's result
 
+	// Owned by run's goroutine.
+	pending int // public Serve calls whose result is not received yet
+
 	health health // read by the admin listener
 }
 
@@ -69,9 +72,10 @@ func (l *lifecycle) run(ctx context.Context, sigs, hups <-chan os.Signal) error 
 		case err := <-l.served:
 			// Serve stops only after Shutdown or Close, so this is an
 			// accept error.
+			l.pending--
 			stopRestart()
 			l.health.setStopping()
-			l.closeNow(len(l.lns.public) - 1)
+			l.closeNow()
 			return fmt.Errorf("wharf: serve: %w", err)
 		case <-ctx.Done():
 			stopRestart()
@@ -116,6 +120,7 @@ func (l *lifecycle) serve() {
 		serve = func(ln net.Listener) error { return l.srv.ServeTLS(ln, "", "") }
 	}
 	l.served = make(chan error, len(l.lns.public))
+	l.pending = len(l.lns.public)
 	for _, ln := range l.lns.public {
 		go func() { l.served <- serve(ln) }()
 	}
@@ -186,25 +191,61 @@ func (l *lifecycle) shutdown(sigs <-chan os.Signal, handover bool) error {
 			select {
 			case <-t.C:
 			case sig := <-sigs:
-				t.Stop()
-				l.log.Warn("second signal; closing connections", "signal", sig.String())
-				l.closeNow(len(l.lns.public))
-				return errForced
+					t.Stop()
+				return l.forceClose(sig)
 			}
 		}
 	}
+	if handover && l.lns.admin != nil {
+		// The admin socket is the new process's now: a probe that
+		// reached this one would see /readyz fail.
+		l.lns.admin.Close()
+	}
 	l.log.Info("draining: no longer accepting; answering the requests in flight", "timeout", l.opts.shutdownTimeout)
-	return l.drain(sigs)
+	return l.drain(sigs, handover)
 }
 
+// handoverGrace is how long, after a restart, the old process serves
+// the connections it has accepted before it shuts down. Shutdown closes
+// at once a connection that has not sent a byte yet (the Server parks a
+// connection whose request does not come within a few milliseconds,
+// and closes parked connections as idle); a client that connected just
+// before the hand-over, and sends its request a little later, would see
+// a reset. A second is ample for a client to send its first request.
+// (Without a restart this does not arise: --shutdown-delay has taken
+// the process out of rotation before the listeners close.)
+const handoverGrace = time.Second
+
 // drain stops srv gracefully, within --shutdown-timeout (0: no limit).
-// A signal on sigs, or the timeout, turns it into a hard Close.
-func (l *lifecycle) drain(sigs <-chan os.Signal) error {
+// A signal on sigs, or the timeout, turns it into a hard Close. After
+// a hand-over, the connections accepted get handoverGrace first.
+func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 	sctx, cancel := context.WithCancel(context.Background())
 	if t := l.opts.shutdownTimeout; t > 0 {
 		sctx, cancel = context.WithTimeout(context.Background(), t)
 	}
 	defer cancel()
+
+	// The listeners are closed here, and the accept loops waited for,
+	// before Shutdown: every connection accepted by then is the
+	// server's like any other and is answered. (Shutdown itself would
+	// turn away with 503 a connection accepted while it begins, and
+	// after a restart, that connection could as well have gone to the
+	// new process.)
+	for _, ln := range l.lns.public {
+		ln.Close()
+	}
+	acceptErr := l.collect()
+	if handover {
+		t := time.NewTimer(handoverGrace)
+		select {
+		case <-t.C:
+		case <-sctx.Done(): // the shutdown timeout
+		case sig := <-sigs:
+			t.Stop()
+			return l.forceClose(sig)
+		}
+	}
 
 	done := make(chan error, 1)
 	go func() { done <- l.srv.Shutdown(sctx) }()
@@ -213,10 +254,9 @@ func (l *lifecycle) drain(sigs <-chan os.Signal) error {
 	select {
 	case err := <-done:
 		if err == nil {
-			err := l.collect(len(l.lns.public))
 			l.stopAdmin()
-			if err != nil {
-				return err
+			if acceptErr != nil {
+				return acceptErr
 			}
 			l.log.Info("stopped")
 			return nil
@@ -232,15 +272,23 @@ func (l *lifecycle) drain(sigs <-chan os.Signal) error {
 		<-done
 		forced = errForced
 	}
-	l.closeNow(len(l.lns.public))
+	l.closeNow()
 	return forced
+}
+
+// forceClose is the answer to a second signal: every connection is
+// closed at once.
+func (l *lifecycle) forceClose(sig os.Signal) error {
+	l.log.Warn("second signal; closing connections", "signal", sig.String())
+	l.closeNow()
+	return errForced
 }
 
 // closeNow closes every connection of both servers and waits for the
 // pending Serve calls to return.
-func (l *lifecycle) closeNow(pending int) {
+func (l *lifecycle) closeNow() {
 	l.srv.Close()
-	l.collect(pending)
+	l.collect()
 	if l.admin != nil {
 		l.admin.Close()
 		<-l.adminServed
@@ -248,12 +296,14 @@ func (l *lifecycle) closeNow(pending int) {
 	l.log.Warn("stopped; connections closed")
 }
 
-// collect waits for n public Serve calls to return, and returns the
-// first error other than ErrServerClosed.
-func (l *lifecycle) collect(n int) error {
+// collect waits for the pending public Serve calls to return, and
+// returns the first error other than ErrServerClosed or that of a
+// listener closed by drain.
+func (l *lifecycle) collect() error {
 	var first error
-	for range n {
-		if err := <-l.served; err != nil && !errors.Is(err, wharf.ErrServerClosed) && first == nil {
+	for ; l.pending > 0; l.pending-- {
+		err := <-l.served
+		if err != nil && !errors.Is(err, wharf.ErrServerClosed) && !errors.Is(err, net.ErrClosed) && first == nil {
 			first = fmt.Errorf("wharf: serve: %w", err)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A restart (SIGHUP) hands the listening sockets to a new process, as
@@ -115,11 +117,7 @@ func startRestart(args []string, named []namedListener, stdout, stderr io.Writer
 	}()
 	names := make([]string, 0, len(named))
 	for _, nl := range named {
-		fl, ok := nl.ln.(interface{ File() (*os.File, error) })
-		if !ok {
-			return nil, fmt.Errorf("the %s socket %s cannot be handed over", nl.name, nl.ln.Addr())
-		}
-		f, err := fl.File() // a duplicate descriptor, not close-on-exec
+		f, err := dupSocket(nl.ln)
 		if err != nil {
 			return nil, fmt.Errorf("the %s socket %s: %w", nl.name, nl.ln.Addr(), err)
 		}
@@ -143,6 +141,37 @@ func startRestart(args []string, named []namedListener, stdout, stderr io.Writer
 		return nil, fmt.Errorf("starting %s: %w", exe, err)
 	}
 	return &restart{cmd: cmd, id: cmd.Process.Pid, ready: pr}, nil
+}
+
+// dupSocket returns a duplicate of ln's descriptor, for a new process
+// to inherit.
+//
+// Not (*net.TCPListener).File: os.StartProcess calls Fd on the files
+// it hands over, and Fd of a File made from a socket puts the
+// descriptor in blocking mode, which is a property of the socket
+// shared with ln. ln's accept loop would then block in accept(2), where
+// closing ln does not wake it, and Shutdown would wait forever after a
+// restart that failed (a new process that succeeds sets non-blocking
+// mode again). A File made by os.NewFile leaves the mode alone.
+func dupSocket(ln net.Listener) (*os.File, error) {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return nil, errors.New("not a socket")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) {
+		dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", derr)
+	}
+	return os.NewFile(uintptr(dup), ln.Addr().String()), nil
 }
 
 // fileOr returns w if it is a file, else def: a new process can only
