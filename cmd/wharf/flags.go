@@ -456,8 +456,11 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 	b.WriteString(`Usage: wharf [flags] [DIR]
 
 wharf serves the files in DIR over HTTP/1.1, or a small built-in demo site
-when no DIR is given. SIGINT or SIGTERM stops it gracefully; a second signal
-stops it at once.
+when no DIR is given. SIGINT or SIGTERM stops it gracefully (after
+--shutdown-delay); a second signal stops it at once. SIGHUP restarts it
+without closing its sockets: a new copy of the executable takes them over.
+Under systemd it serves on the sockets it is given (LISTEN_FDS) instead of
+--addr. See docs/OPERATIONS.md.
 
 Every flag but --version and --hash-password can also be set with an
 environment variable WHARF_<NAME> (dashes as underscores, e.g. WHARF_ADDR,
@@ -492,7 +495,7 @@ Flags:
 			fmt.Fprintf(&b, " %s", typ)
 		}
 		fmt.Fprintf(&b, "\n        %s", usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			fmt.Fprintf(&b, " (default %s)", f.DefValue)
 		}
 		if !noEnv[f.Name] {

@@ -14,11 +14,21 @@
 //
 // It listens on 127.0.0.1:7878 unless --addr says otherwise, logs to
 // standard error (one startup line giving the address; with --access-log
-// one line per request), and runs until SIGINT or SIGTERM. Then it stops
-// accepting connections, lets every request in flight finish, and exits
-// with status 0. If that takes longer than --shutdown-timeout, or a
-// second signal arrives, it closes every connection and exits with
-// status 1.
+// one line per request), and runs until SIGINT or SIGTERM. Then /readyz
+// fails at once, it serves on for --shutdown-delay, stops accepting
+// connections, lets every request in flight finish, and exits with
+// status 0. If that takes longer than --shutdown-timeout, or a second
+// signal arrives, it closes every connection and exits with status 1.
+//
+// On SIGHUP it restarts without closing its sockets: it starts a new
+// copy of its executable (a binary replaced on disk is the new one)
+// with the same arguments, hands it the listening sockets, waits until
+// it serves, then drains and exits. A new process that fails to start
+// leaves this one serving, and the log says why. Started by systemd
+// with sockets (socket activation, LISTEN_FDS), it serves on them
+// instead of --addr (a socket named "admin" is the admin listener),
+// and it tells systemd READY=1 and STOPPING=1 (sd_notify). See
+// docs/OPERATIONS.md.
 //
 // The flags are:
 //
@@ -29,6 +39,14 @@
 //	--queue n                   connections that may wait for a worker
 //	                            (0: 4 × workers, -1: none); past it clients get 503
 //	--shutdown-timeout d        graceful shutdown limit (default 30s; 0: none)
+//	--shutdown-delay d          on SIGTERM or SIGINT, how long to serve on with
+//	                            /readyz failing before draining (default 0)
+//	--admin-addr address        serve /healthz and /readyz there, never on
+//	                            --addr (default none)
+//	--pid-file file             hold the serving process's pid (rewritten by
+//	                            the new process after a restart)
+//	--reuseport                 listen with SO_REUSEPORT: several processes
+//	                            on one port
 //	--read-header-timeout d     time to read a request head (default 10s)
 //	--read-timeout d            time to read a request body (default 1m)
 //	--write-timeout d           time for each write of a response (default 1m)
