@@ -191,7 +191,7 @@ func (l *lifecycle) shutdown(sigs <-chan os.Signal, handover bool) error {
 			select {
 			case <-t.C:
 			case sig := <-sigs:
-					t.Stop()
+				t.Stop()
 				return l.forceClose(sig)
 			}
 		}
