@@ -216,6 +216,8 @@ func (l *lifecycle) shutdown(sigs <-chan os.Signal, handover bool) error {
 // the process out of rotation before the listeners close.)
 const handoverGrace = time.Second
 
+const msgDrainingSignal = "signal while draining after a restart; a second one closes connections"
+
 // drain stops srv gracefully, within --shutdown-timeout (0: no limit).
 // A signal on sigs, or the timeout, turns it into a hard Close. After
 // a hand-over, the connections accepted get handoverGrace first.
@@ -236,6 +238,11 @@ func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 		ln.Close()
 	}
 	acceptErr := l.collect()
+
+	// After a restart, no signal has come yet: the first one (systemd
+	// stopping the service while this process drains) asks for what is
+	// being done already, and only ends the grace.
+	signalled := !handover
 	if handover {
 		t := time.NewTimer(handoverGrace)
 		select {
@@ -243,7 +250,8 @@ func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 		case <-sctx.Done(): // the shutdown timeout
 		case sig := <-sigs:
 			t.Stop()
-			return l.forceClose(sig)
+			signalled = true
+			l.log.Info(msgDrainingSignal, "signal", sig.String())
 		}
 	}
 
@@ -251,26 +259,33 @@ func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 	go func() { done <- l.srv.Shutdown(sctx) }()
 
 	var forced error
-	select {
-	case err := <-done:
-		if err == nil {
-			l.stopAdmin()
-			if acceptErr != nil {
-				return acceptErr
+	for forced == nil {
+		select {
+		case err := <-done:
+			if err == nil {
+				l.stopAdmin()
+				if acceptErr != nil {
+					return acceptErr
+				}
+				l.log.Info("stopped")
+				return nil
 			}
-			l.log.Info("stopped")
-			return nil
+			if sctx.Err() != nil {
+				forced = errors.New("wharf: shutdown timed out; connections closed")
+			} else {
+				forced = fmt.Errorf("wharf: shutdown: %w; connections closed", err)
+			}
+		case sig := <-sigs:
+			if !signalled {
+				signalled = true
+				l.log.Info(msgDrainingSignal, "signal", sig.String())
+				continue
+			}
+			l.log.Warn("second signal; closing connections", "signal", sig.String())
+			cancel()
+			<-done
+			forced = errForced
 		}
-		if sctx.Err() != nil {
-			forced = errors.New("wharf: shutdown timed out; connections closed")
-		} else {
-			forced = fmt.Errorf("wharf: shutdown: %w; connections closed", err)
-		}
-	case sig := <-sigs:
-		l.log.Warn("second signal; closing connections", "signal", sig.String())
-		cancel()
-		<-done
-		forced = errForced
 	}
 	l.closeNow()
 	return forced
