@@ -133,17 +133,25 @@ func (p *process) signal(sig syscall.Signal) {
 // exit status.
 func (p *process) exitCode(d time.Duration) int {
 	p.t.Helper()
+	return exitStatus(p.t, p.done, &p.err, d, p.log.String)
+}
+
+// exitStatus waits (up to d) for done to close and returns the exit
+// status in *err, cmd.Wait's result; log gives the output to show if
+// the process does not exit.
+func exitStatus(t *testing.T, done <-chan struct{}, err *error, d time.Duration, log func() string) int {
+	t.Helper()
 	select {
-	case <-p.done:
+	case <-done:
 	case <-time.After(d):
-		p.t.Fatalf("wharf did not exit within %v:\n%s", d, p.log.String())
+		t.Fatalf("wharf did not exit within %v:\n%s", d, log())
 	}
 	var ee *exec.ExitError
-	if errors.As(p.err, &ee) {
+	if errors.As(*err, &ee) {
 		return ee.ExitCode()
 	}
-	if p.err != nil {
-		p.t.Fatal(p.err)
+	if *err != nil {
+		t.Fatal(*err)
 	}
 	return 0
 }

@@ -121,19 +121,7 @@ func (d *detached) signal(sig syscall.Signal) {
 // exit status.
 func (d *detached) exitCode() int {
 	d.t.Helper()
-	select {
-	case <-d.done:
-	case <-time.After(15 * time.Second):
-		d.t.Fatalf("wharf did not exit within 15s:\n%s", d.log())
-	}
-	var ee *exec.ExitError
-	if errors.As(d.err, &ee) {
-		return ee.ExitCode()
-	}
-	if d.err != nil {
-		d.t.Fatal(d.err)
-	}
-	return 0
+	return exitStatus(d.t, d.done, &d.err, 15*time.Second, d.log)
 }
 
 // copyBinary copies the built binary into a folder of the test's, so
