@@ -102,7 +102,7 @@ func (c *counting) Answered(*wharf.Answer) { c.n.Add(1) }
 // After a real server's requests, an overload 503 and a 408, the
 // exposition has the right series and values.
 func TestServerMetrics(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	hold := make(chan struct{})
 	handler := wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
 		if r.Path == "/hold" {
