@@ -64,20 +64,32 @@ func openListeners(opts *options) (*listeners, error) {
 			return nil, err
 		}
 	}
+	var admins []net.Listener
 	for _, nl := range named {
-		if nl.name != adminName {
-			l.public = append(l.public, nl.ln)
-		} else if l.admin == nil {
-			l.admin = nl.ln
+		if nl.name == adminName {
+			admins = append(admins, nl.ln)
 		} else {
-			l.close()
-			closeNamed(named)
-			return nil, fmt.Errorf("wharf: %s: more than one socket named %q", l.from, adminName)
+			l.public = append(l.public, nl.ln)
 		}
 	}
-	if named != nil && len(l.public) == 0 {
-		l.close()
-		return nil, fmt.Errorf("wharf: %s: no socket but the %q one to serve the site on", l.from, adminName)
+	if named != nil {
+		problem := ""
+		switch {
+		case len(admins) > 1:
+			problem = fmt.Sprintf("more than one socket named %q", adminName)
+		case len(l.public) == 0:
+			problem = fmt.Sprintf("no socket but the %q one to serve the site on", adminName)
+		}
+		if problem != "" {
+			closeNamed(named)
+			if ready != nil {
+				ready.Close()
+			}
+			return nil, fmt.Errorf("wharf: %s: %s", l.from, problem)
+		}
+		if len(admins) == 1 {
+			l.admin = admins[0]
+		}
 	}
 	if named == nil {
 		l.from = fromListen

@@ -502,6 +502,34 @@ func TestBinarySocketActivation(t *testing.T) {
 	}
 }
 
+// Sockets from systemd that leave nothing to serve the site on are an
+// error, one line, before anything is served.
+func TestBinarySocketActivationAdminOnly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ln.(*net.TCPListener).File()
+	ln.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$WHARF_BIN"`)
+	cmd.Env = append(os.Environ(), "LISTEN_FDS=1", "LISTEN_FDNAMES=admin", "WHARF_BIN="+binary(t))
+	cmd.ExtraFiles = []*os.File{f}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v, want status 1", err)
+	}
+	if got, want := stderr.String(), "wharf: systemd: no socket but the \"admin\" one to serve the site on\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+}
+
 // A LISTEN_PID of another process is not ours: wharf listens on --addr.
 func TestBinarySocketActivationOtherPID(t *testing.T) {
 	p := startDetached(t, binary(t), []string{"LISTEN_FDS=1", "LISTEN_PID=1"}, nil, "--addr", "127.0.0.1:0")
