@@ -272,18 +272,13 @@ func appendDigits(b []byte, n, width int) []byte {
 // "02/Jan/2006:15:04:05 -0700".
 func appendCLFTime(b []byte, t time.Time) []byte {
 	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
 	b = appendDigits(b, day, 2)
 	b = append(b, '/')
 	b = append(b, month.String()[:3]...)
 	b = append(b, '/')
 	b = appendDigits(b, year, 4)
 	b = append(b, ':')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
+	b = appendClock(b, t)
 	b = append(b, ' ')
 	return appendZone(b, t, false)
 }
@@ -292,21 +287,26 @@ func appendCLFTime(b []byte, t time.Time) []byte {
 // "2006-01-02T15:04:05.000-07:00", "Z" for UTC.
 func appendISOTime(b []byte, t time.Time) []byte {
 	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
 	b = appendDigits(b, year, 4)
 	b = append(b, '-')
 	b = appendDigits(b, int(month), 2)
 	b = append(b, '-')
 	b = appendDigits(b, day, 2)
 	b = append(b, 'T')
+	b = appendClock(b, t)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1e6, 3)
+	return appendZone(b, t, true)
+}
+
+// appendClock appends t's time of day: "15:04:05".
+func appendClock(b []byte, t time.Time) []byte {
+	hour, minute, sec := t.Clock()
 	b = appendDigits(b, hour, 2)
 	b = append(b, ':')
 	b = appendDigits(b, minute, 2)
 	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/1e6, 3)
-	return appendZone(b, t, true)
+	return appendDigits(b, sec, 2)
 }
 
 // appendZone appends t's offset from UTC: "-0700", or with iso

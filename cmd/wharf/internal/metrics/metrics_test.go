@@ -77,6 +77,22 @@ func value(mfs map[string]*dto.MetricFamily, name, labels string) float64 {
 	return -1
 }
 
+// A series is the expected value of name{labels} (as value takes them).
+type series struct {
+	name, labels string
+	want         float64
+}
+
+// checkSeries checks that mfs has each of want.
+func checkSeries(t *testing.T, when string, mfs map[string]*dto.MetricFamily, want []series) {
+	t.Helper()
+	for _, c := range want {
+		if got := value(mfs, c.name, c.labels); got != c.want {
+			t.Errorf("%s: %s{%s} = %v, want %v", when, c.name, c.labels, got, c.want)
+		}
+	}
+}
+
 // exchange sends raw on a new connection to addr and returns all the
 // server sent back until it closed.
 func exchange(t *testing.T, addr, raw string) string {
@@ -183,11 +199,7 @@ func TestServerMetrics(t *testing.T) {
 	sent += len(out)
 	waitFor(t, "the 503 to be observed", func() bool { return told.n.Load() == 6 })
 
-	mfs := scrape(t, m)
-	for _, c := range []struct {
-		name, labels string
-		want         float64
-	}{
+	checkSeries(t, "while held", scrape(t, m), []series{
 		{"wharf_http_requests_in_flight", "", 1},
 		{"wharf_pool_workers_busy", "", 1},
 		{"wharf_pool_queue_length", "", 1},
@@ -195,11 +207,7 @@ func TestServerMetrics(t *testing.T) {
 		{"wharf_pool_queue_capacity", "", 1},
 		{"wharf_connections_open", "", 2},
 		{"wharf_rejected_total", "reason=overload", 1},
-	} {
-		if got := value(mfs, c.name, c.labels); got != c.want {
-			t.Errorf("while held: %s{%s} = %v, want %v", c.name, c.labels, got, c.want)
-		}
-	}
+	})
 
 	close(hold)
 	wg.Wait()
@@ -210,11 +218,8 @@ func TestServerMetrics(t *testing.T) {
 		sent += len(h)
 	}
 	waitFor(t, "every answer to be observed", func() bool { return told.n.Load() == 8 })
-	mfs = scrape(t, m)
-	for _, c := range []struct {
-		name, labels string
-		want         float64
-	}{
+	mfs := scrape(t, m)
+	checkSeries(t, "at the end", mfs, []series{
 		{"wharf_http_requests_total", "code=200,method=GET", 4},
 		{"wharf_http_requests_total", "code=200,method=POST", 1},
 		{"wharf_http_requests_total", "code=501,method=OTHER", 1}, // BREW, told with its request
@@ -235,11 +240,7 @@ func TestServerMetrics(t *testing.T) {
 		{"wharf_bad_requests_total", "", 1},
 		{"wharf_tls_handshake_failures_total", "", 0},
 		{"wharf_access_log_dropped_total", "", 42},
-	} {
-		if got := value(mfs, c.name, c.labels); got != c.want {
-			t.Errorf("%s{%s} = %v, want %v", c.name, c.labels, got, c.want)
-		}
-	}
+	})
 	if n := len(mfs["wharf_http_requests_total"].GetMetric()); n != 5 {
 		t.Errorf("%d series of wharf_http_requests_total, want 5", n)
 	}
