@@ -170,6 +170,9 @@ func (b *body) protocolError() *http1.Error {
 	switch {
 	case errors.Is(b.err, ErrBodyTooLarge):
 		return &http1.Error{Status: 413, Reason: "request body too large"}
+	case b.err == errBodyTimeout:
+		// RFC 9110 15.5.9: the server would not wait longer.
+		return &http1.Error{Status: 408, Reason: "request body not received in time"}
 	}
 	return nil
 }

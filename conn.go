@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/pool"
 )
 
 // Buffer sizes. A connection being served holds one read buffer and one
@@ -65,6 +66,11 @@ type conn struct {
 	readyAt   mono   // when it was handed to the pool, with an Observer
 	out       int64  // bytes written to nc (for Answer.Bytes)
 
+	// lease is the serving job's hold on its worker, taken when a
+	// request body makes it wait for the client (readSlowly); nil
+	// otherwise, and always when the job ends.
+	lease *pool.Lease
+
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
 
@@ -100,6 +106,7 @@ func (c *conn) attach() {
 // serve is the pool job: it serves requests until the connection
 // closes or goes idle (then it is parked and this job returns).
 func (c *conn) serve() {
+	defer c.endLease()
 	if c.nc == nil { // parked deep (deep_linux.go)
 		if err := c.wake(); err != nil {
 			c.srv.untrack(c)

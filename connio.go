@@ -146,13 +146,64 @@ func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
-	c.setReadDeadline(toMono(deadline))
-	n, err := c.nc.Read(p)
+	n, err := c.readSlowly(p, deadline, true)
 	if err != nil && isTimeout(err) {
 		c.srv.count.bodyTimeouts.Add(1)
 		err = errBodyTimeout
 	}
 	return n, err
+}
+
+// readSlowly reads request body bytes into p, waiting for the client
+// until deadline (zero: no limit). A client that sends nothing for
+// parkGrace is waited for without a worker: the job gives its worker up
+// (pool.Lease.Detach: the pool starts another, so queued connections go
+// on) and takes one back when bytes come, queued like any job. So
+// clients that trickle large bodies hold no worker, as clients that
+// trickle heads or small bodies are parked.
+//
+// With fill (p is no larger than what is left of a body whose length is
+// known), a detached read goes on until p is full: a trickling client
+// then costs one hand-back of a worker per len(p) bytes, not one per
+// packet.
+func (c *conn) readSlowly(p []byte, deadline time.Time, fill bool) (int, error) {
+	dl := toMono(deadline)
+	if grace := monoNow() + mono(parkGrace); dl == 0 || grace < dl {
+		c.setReadDeadline(grace)
+		n, err := c.nc.Read(p)
+		if n > 0 || !isTimeout(err) {
+			return n, err
+		}
+		if c.lease == nil {
+			c.lease = c.srv.pool.Lease()
+		}
+		c.lease.Detach()
+	}
+	c.setReadDeadline(dl)
+	n, err := c.nc.Read(p)
+	for fill && err == nil && n < len(p) {
+		var m int
+		m, err = c.nc.Read(p[n:])
+		n += m
+	}
+	if n > 0 && err != nil && !isTimeout(err) {
+		err = nil // the next read reports it
+	}
+	if c.lease != nil {
+		// On error (the server shutting down) the job goes on
+		// detached: it is one of the jobs Shutdown lets finish.
+		c.lease.Attach(c.srv.ctx)
+	}
+	return n, err
+}
+
+// endLease ends the job's pool.Lease, if it took one (readSlowly), when
+// the job returns.
+func (c *conn) endLease() {
+	if c.lease != nil {
+		c.lease.Done()
+		c.lease = nil
+	}
 }
 
 // fillBody reads more body bytes into rbuf (for the chunked decoder).
@@ -163,8 +214,7 @@ func (c *conn) fillBody(deadline time.Time) error {
 	if !c.makeRoom(false) {
 		return &http1.Error{Status: 400, Reason: "chunk framing too long"}
 	}
-	c.setReadDeadline(toMono(deadline))
-	n, err := c.nc.Read(c.rbuf[c.r1:])
+	n, err := c.readSlowly(c.rbuf[c.r1:], deadline, false)
 	c.r1 += n
 	if n > 0 {
 		return nil

@@ -131,6 +131,9 @@ func (c *conn) handle() bool {
 	if pe := x.body.protocolError(); pe != nil {
 		w.closeAfter = true
 		w.reason = reasonOf(pe.Status)
+		if pe.Status == 408 {
+			w.reason = "body-timeout"
+		}
 		if !w.committed {
 			w.reset()
 			w.done = false

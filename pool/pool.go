@@ -34,6 +34,10 @@ type Pool struct {
 	closing   sync.Once
 
 	running atomic.Int64
+	// surplus counts workers above the pool's size: started in place
+	// of detached jobs that have since finished (detach.go). A worker
+	// that finishes a job while it is positive leaves.
+	surplus atomic.Int64
 	alive   atomic.Int64  // worker goroutines not yet exited
 	done    chan struct{} // closed when the last worker exits
 
@@ -198,8 +202,26 @@ func (p *Pool) worker() {
 	}()
 	for job := range p.jobs {
 		p.run(job)
+		if p.leaveSurplus() {
+			break
+		}
 	}
 	clean = true
+}
+
+// leaveSurplus reports whether the calling worker should leave because
+// the pool has more workers than its size (detach.go), and counts it
+// out if so.
+func (p *Pool) leaveSurplus() bool {
+	for {
+		n := p.surplus.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.surplus.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 func (p *Pool) run(job func()) {

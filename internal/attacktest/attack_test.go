@@ -96,6 +96,7 @@ func TestSlowClients(t *testing.T) {
 
 	tmp := t.TempDir()
 	bin := buildWharf(t, tmp)
+	uploadBin := buildBinary(t, tmp, "github.com/wharfhttp/wharf/internal/attacktest/uploadsrv")
 	site := filepath.Join(tmp, "site")
 	if err := os.Mkdir(site, 0o755); err != nil {
 		t.Fatal(err)
@@ -127,6 +128,11 @@ func TestSlowClients(t *testing.T) {
 		// not pile up, and the attack is met when the server has
 		// answered them: counted in the access log.
 		{name: "slow body 1MiB", args: []string{"-B", "-i", "1", "-x", "24", "-s", "1048576"}, path: "/", answered: 405},
+		// The same bodies, read by a handler (uploadsrv, 16 workers):
+		// a handler waiting for a trickling body gives its worker up
+		// (pool.Lease), so the attack's 1,000 handlers hold none, and a
+		// normal 4 MiB upload, probed with the page, arrives whole.
+		{name: "slow body 1MiB read", args: []string{"-B", "-i", "1", "-x", "24", "-s", "1048576"}, path: "/upload", upload: true},
 		{name: "slow read 1MiB", args: slowRead, path: "/1m.bin"},
 		{name: "slow read big", args: slowRead, path: "/big.bin"},
 	}
@@ -141,7 +147,11 @@ func TestSlowClients(t *testing.T) {
 			if a.answered != 0 {
 				extra = []string{"--access-log"}
 			}
-			srv := startWharf(t, bin, site, extra...)
+			b := bin
+			if a.upload {
+				b = uploadBin
+			}
+			srv := startWharf(t, b, site, extra...)
 			runAttack(t, srv, r, sht, curl, a)
 			check(t, r, srv)
 		})
@@ -165,6 +175,9 @@ type attack struct {
 	// then connections cannot pile up, and the attack counts as met when
 	// the server answered at least minHeld of them.
 	answered int
+	// upload runs the attack against uploadsrv, whose handler reads
+	// bodies, and adds an upload to each round of probes.
+	upload bool
 }
 
 // A result is what one scenario measured.
@@ -219,7 +232,7 @@ func runAttack(t *testing.T, srv *server, r *result, sht, curl string, a attack)
 		t.Fatalf("slowhttptest: %v", err)
 	}
 	probeCtx, stopProbes := context.WithCancel(ctx)
-	probes := startProber(probeCtx, srv.addr, curl)
+	probes := startProber(probeCtx, srv.addr, curl, a.upload)
 	werr := cmd.Wait()
 	stopProbes()
 	r.probes = <-probes
@@ -277,7 +290,7 @@ func runFlood(t *testing.T, srv *server, r *result, curl string) {
 	r.baseRSS = readRSS(srv.pid)
 	mon := startMonitor(srv)
 	probeCtx, stopProbes := context.WithCancel(ctx)
-	probes := startProber(probeCtx, srv.addr, curl)
+	probes := startProber(probeCtx, srv.addr, curl, false)
 
 	conns, errs := openIdle(ctx, srv.addr, floodConns)
 	defer func() {
@@ -508,7 +521,7 @@ func p50max(d []time.Duration) string {
 // startProber makes one normal request with Go's client and one with curl
 // every probeEvery until ctx is done, each on a new connection, and sends
 // what it measured when it stops.
-func startProber(ctx context.Context, addr, curl string) <-chan []probe {
+func startProber(ctx context.Context, addr, curl string, upload bool) <-chan []probe {
 	out := make(chan []probe, 1)
 	t0 := time.Now()
 	go func() {
@@ -531,6 +544,11 @@ func startProber(ctx context.Context, addr, curl string) <-chan []probe {
 			pc := probeCurl(addr, curl)
 			pc.at = at
 			ps = append(ps, pg, pc)
+			if upload {
+				pu := probeUpload(addr)
+				pu.at = at
+				ps = append(ps, pu)
+			}
 			if controlAddr != "" {
 				ctl := probeGo(controlAddr)
 				ctl.client = "control"
@@ -566,6 +584,26 @@ func probeGo(addr string) probe {
 		err = fmt.Errorf("wrong body (%d bytes)", len(body))
 	}
 	return probe{client: "go", status: resp.StatusCode, lat: lat, err: err}
+}
+
+// uploadSize is the normal upload probed during the slow-body attack.
+const uploadSize = 4 << 20
+
+// probeUpload POSTs uploadSize bytes to uploadsrv and checks that it read
+// them all.
+func probeUpload(addr string) probe {
+	start := time.Now()
+	resp, err := probeClient.Post("http://"+addr+"/upload", "application/octet-stream", bytes.NewReader(patterned(uploadSize)))
+	if err != nil {
+		return probe{client: "upload", lat: time.Since(start), err: err}
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lat := time.Since(start)
+	if err == nil && string(body) != strconv.Itoa(uploadSize) {
+		err = fmt.Errorf("the server read %q bytes of %d", body, uploadSize)
+	}
+	return probe{client: "upload", status: resp.StatusCode, lat: lat, err: err}
 }
 
 func probeCurl(addr, curl string) probe {

@@ -268,12 +268,18 @@ func rowsText(rows []reportRow) string {
 // buildWharf builds cmd/wharf into dir.
 func buildWharf(t *testing.T, dir string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "wharf")
+	return buildBinary(t, dir, "github.com/wharfhttp/wharf/cmd/wharf")
+}
+
+// buildBinary builds the command pkg into dir and returns its path.
+func buildBinary(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(dir, filepath.Base(pkg))
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/wharfhttp/wharf/cmd/wharf")
+	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, pkg)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }
