@@ -29,7 +29,7 @@ func (in *interner) fill(r *Request, h *http1.Head, dst []Field) {
 	if len(h.Query) > 0 {
 		r.RawQuery = substr(in.target, h.Target, h.Query)
 	}
-	r.ProtoMinor = h.Minor
+	r.ProtoMajor, r.ProtoMinor = 1, h.Minor
 	for i, f := range h.Fields {
 		var prev *Field
 		if i < len(in.fields) {

@@ -31,7 +31,12 @@ type Request struct {
 	// absolute-form target, else the Host field (RFC 9112 3.2.2).
 	Host string
 
-	// ProtoMinor is the minor HTTP version: 1 for HTTP/1.1, 0 for HTTP/1.0.
+	// ProtoMajor and ProtoMinor are the HTTP version. The server's own
+	// engine sets 1.1 or 1.0; a request that reached a wharf handler
+	// over HTTP/2 or HTTP/3 (packages h2, h3, nethttp.ToHTTP) has
+	// ProtoMajor 2 or 3 and ProtoMinor 1, so that code testing for
+	// HTTP/1.0 (ProtoMinor == 0) leaves it alone.
+	ProtoMajor int
 	ProtoMinor int
 
 	// Header holds the request's header fields in the order sent.
@@ -106,9 +111,15 @@ func (r *Request) WithContext(ctx context.Context) *Request {
 	return r2
 }
 
-// Proto returns "HTTP/1.1" or "HTTP/1.0".
+// Proto returns "HTTP/1.1", "HTTP/1.0", "HTTP/2.0" or "HTTP/3.0" (as
+// net/http's Request.Proto).
 func (r *Request) Proto() string {
-	if r.ProtoMinor == 0 {
+	switch {
+	case r.ProtoMajor == 2:
+		return "HTTP/2.0"
+	case r.ProtoMajor == 3:
+		return "HTTP/3.0"
+	case r.ProtoMinor == 0:
 		return "HTTP/1.0"
 	}
 	return "HTTP/1.1"

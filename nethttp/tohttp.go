@@ -22,8 +22,8 @@ import (
 //     "*" and CONNECT), RawQuery URL.RawQuery, so a prefix stripped by
 //     http.StripPrefix is stripped for h too;
 //   - Header lists Host first, then the map's fields, keys sorted;
-//   - ProtoMinor is the request's for HTTP/1.x, and 1 for HTTP/2 and
-//     later (wharf.Request has no major version);
+//   - ProtoMajor is the request's; ProtoMinor is the request's for
+//     HTTP/1.x, and 1 for HTTP/2 and later (see wharf.Request);
 //   - Body is the request's; Server.MaxBodyBytes does not apply (use
 //     http.MaxBytesReader in front);
 //   - TLS, RemoteAddr, Close and Context() are the request's;
@@ -103,6 +103,7 @@ func toWharfRequest(r *http.Request) *wharf.Request {
 		Path:          path,
 		RawQuery:      r.URL.RawQuery,
 		Host:          host,
+		ProtoMajor:    max(r.ProtoMajor, 1),
 		ProtoMinor:    minor,
 		Header:        toWharfHeader(host, r.Header),
 		ContentLength: r.ContentLength,

@@ -77,7 +77,7 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 		Method:        r.Method,
 		URL:           &x.url,
 		Proto:         r.Proto(),
-		ProtoMajor:    1,
+		ProtoMajor:    max(r.ProtoMajor, 1),
 		ProtoMinor:    r.ProtoMinor,
 		Header:        hdr,
 		Body:          http.NoBody,
