@@ -64,7 +64,6 @@ type conn struct {
 	idleSince mono   // end of the last exchange; 0 while one is under way
 	rdl, wdl  mono   // read and write deadlines last set on nc
 	readyAt   mono   // when it was handed to the pool, with an Observer
-	out       int64  // bytes written to nc (for Answer.Bytes)
 
 	// lease is the serving job's hold on its worker, taken when a
 	// request body makes it wait for the client (readSlowly); nil

@@ -185,9 +185,10 @@ func (w *response) answer(a *Answer) {
 }
 
 // sent completes a with what went out since base (head bytes of them
-// head), the time since start, and err if the answer was cut short.
+// head), the time since start, and err if the answer was cut short. c
+// has its work.
 func (c *conn) sent(a *Answer, base, head int64, start mono, err error) {
-	a.Bytes = max(c.out+int64(c.wlen())-base, 0)
+	a.Bytes = max(c.out+int64(len(c.wbuf))-base, 0)
 	a.BodyBytes = max(a.Bytes-head, 0)
 	a.Duration = time.Duration(monoNow() - start)
 	if a.Err == nil {
@@ -198,14 +199,6 @@ func (c *conn) sent(a *Answer, base, head int64, start mono, err error) {
 	}
 }
 
-// wlen is how many bytes wait in the write buffer (0 without one).
-func (c *conn) wlen() int {
-	if c.work == nil {
-		return 0
-	}
-	return len(c.wbuf)
-}
-
 // observe tells the Observer of w's answer, which is complete: its
 // bytes are written, or buffered for the next flush, or sending them
 // failed. A file body still to be sent (c.send) is told of when it is
@@ -213,7 +206,10 @@ func (c *conn) wlen() int {
 func (w *response) observe() {
 	c := w.c
 	if c.send != nil {
-		pa := &pendingAnswer{base: w.base, head: w.headBytes, start: w.start}
+		// Bytes so far (the head, and what else the handler wrote);
+		// the file's go on from here, perhaps after the work changed.
+		pa := &pendingAnswer{before: max(c.out+int64(len(c.wbuf))-w.base, 0), head: w.headBytes, start: w.start}
+		c.send.total = c.send.remaining
 		w.answer(&pa.a)
 		if c.srv.cfg.reuse {
 			// The request's memory is reused once the connection
@@ -235,9 +231,10 @@ func (w *response) observe() {
 // A pendingAnswer is the Answer of a file body sent after its handler
 // returned, told of when the body is sent (fileSend.ans).
 type pendingAnswer struct {
-	a          Answer // all but Bytes, BodyBytes, Duration
-	base, head int64
-	start      mono
+	a      Answer // all but Bytes, BodyBytes, Duration
+	before int64  // bytes of the answer before the file's (head included)
+	head   int64
+	start  mono
 }
 
 // endSend tells the Observer, if any, that c's file body is sent (err
@@ -253,8 +250,14 @@ func (c *conn) endSend(err error) {
 	if err == nil && fs.remaining > 0 {
 		err = ErrServerClosed
 	}
-	c.sent(&pa.a, pa.base, pa.head, pa.start, err)
-	c.srv.cfg.observer.Answered(&pa.a)
+	a := &pa.a
+	a.Bytes = pa.before + fs.total - fs.remaining
+	a.BodyBytes = max(a.Bytes-pa.head, 0)
+	a.Duration = time.Duration(monoNow() - pa.start)
+	if a.Err == nil {
+		a.Err = err
+	}
+	c.srv.cfg.observer.Answered(a)
 }
 
 // observeFail tells the Observer of an answer the server wrote itself

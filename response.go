@@ -69,7 +69,7 @@ type response struct {
 	// For the Observer (observe.go), set only when there is one.
 	start, queued mono   // the head's first byte; the wait for a worker
 	hstart, hend  mono   // the handler's run
-	base          int64  // conn.out + len(wbuf) before this answer
+	base          int64  // work.out + len(wbuf) before this answer
 	headBytes     int64  // length of the head written
 	reason        string // the server's answer in the handler's place
 	err           error  // why the answer is cut short

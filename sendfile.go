@@ -20,8 +20,10 @@ type fileSend struct {
 	corked     bool      // TCP_CORK is set on the connection for this send
 
 	// ans is the answer the Observer is told of when the send ends
-	// (endSend); nil without an Observer.
-	ans *pendingAnswer
+	// (endSend); nil without an Observer. total is the file body's
+	// length, of which remaining is still to send.
+	ans   *pendingAnswer
+	total int64
 }
 
 var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
@@ -47,7 +49,7 @@ func (c *conn) continueSend() bool {
 	for fs.remaining > 0 {
 		n, err := c.sendChunk(fs)
 		fs.remaining -= n
-		c.out += n
+		c.out += n // the work's count: it may be another work after a park
 		if n > 0 {
 			fs.progress = time.Now()
 		}

@@ -31,6 +31,9 @@ type work struct {
 	// request it serves (observe.go).
 	ans    Answer
 	waited mono
+	// out counts the bytes written to the connection with this work
+	// (for Answer.Bytes); it restarts when the work is taken again.
+	out int64
 
 	// intern shares the strings that repeat from request to request.
 	// Strings are immutable, so sharing them across the connections
@@ -74,6 +77,7 @@ func (c *conn) release() {
 	}
 	w.r0, w.r1 = 0, 0
 	w.werr = nil
+	w.out = 0
 	if len(w.rbuf) != readBufSize {
 		w.rbuf = make([]byte, readBufSize) // drop a grown buffer
 	}
