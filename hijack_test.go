@@ -22,6 +22,7 @@ func upgradeHandler(t *testing.T, wg *sync.WaitGroup) Handler {
 			return
 		}
 		w.Header().Set("Upgrade", "echo")
+		w.Header().Set("Connection", "Upgrade")
 		w.WriteHeader(101)
 		nc, rw, err := w.(Hijacker).Hijack()
 		if err != nil {
@@ -70,7 +71,7 @@ func TestHijack(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp, err = http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 101 || resp.Header.Get("Upgrade") != "echo" {
+	if err != nil || resp.StatusCode != 101 || resp.Header.Get("Upgrade") != "echo" || resp.Header.Get("Connection") != "Upgrade" {
 		t.Fatalf("upgrade answer: %v %v", resp, err)
 	}
 	readLine := func() string {

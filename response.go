@@ -281,15 +281,19 @@ func (w *response) commit(final bool) {
 		framed = -1
 	}
 	conn := http1.ConnDefault
-	if w.closeAfter {
+	switch {
+	case w.status == 101:
+		// A protocol switch: the handler's "Connection: Upgrade" is the
+		// answer's (RFC 9110 7.8); the connection is the handler's next.
+	case w.closeAfter:
 		conn = http1.ConnClose
-	} else if w.req.ProtoMinor == 0 {
+	case w.req.ProtoMinor == 0:
 		conn = http1.ConnKeepAlive
 	}
 	before := len(c.wbuf)
 	b := http1.AppendResponseHead(c.wbuf, w.status, currentDate(), framed, w.chunked && !bodyless, conn)
 	for _, f := range w.header {
-		if skipField(f.Name) {
+		if skipField(f.Name) && (w.status != 101 || !equalFold(f.Name, "Connection")) {
 			continue
 		}
 		if !http1.ValidFieldName(f.Name) || !http1.ValidFieldValue(f.Value) {
