@@ -52,7 +52,7 @@ import (
 //	user        string  the user name of a Basic Authorization
 //	method      string  the request method
 //	target      string  the request-target as sent: path and query
-//	proto       string  "HTTP/1.1" or "HTTP/1.0"
+//	proto       string  the protocol, as Request.Proto says ("HTTP/1.1")
 //	host        string  the host the request is for
 //	status      number  the status code sent (0: none, e.g. hijacked)
 //	bytes       number  bytes sent, head and body (nginx's $bytes_sent)
