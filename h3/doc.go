@@ -1,0 +1,35 @@
+// Package h3 serves HTTP/3 for a wharf.Server with quic-go's
+// implementation (github.com/quic-go/quic-go/http3), beside the
+// server's TLS listener: HTTP/1.1 and HTTP/2 on TCP, HTTP/3 on UDP,
+// usually on the same port.
+//
+// New prepares it: it takes the server's TLS configuration (with
+// NextProtos "h3"), its handler, limits and pool, advertises HTTP/3 on
+// the server's TCP answers with an Alt-Svc field (AltSvc), and
+// registers HTTP/3's graceful shutdown on the server's. Serve serves
+// it until the server shuts down:
+//
+//	srv := &wharf.Server{Handler: h, TLSConfig: cfg}
+//	ln, _ := net.Listen("tcp", "127.0.0.1:8443")
+//	pc, _ := net.ListenPacket("udp", ln.Addr().String())
+//	h3srv, err := h3.New(srv, pc, nil) // before h2.Configure
+//	...
+//	h2.Configure(srv, nil)
+//	go srv.ServeTLS(ln, "", "")
+//	go h3srv.Serve()
+//
+// Each HTTP/3 request runs on one of the server's workers
+// (wharf.Server.Go), as HTTP/2 streams do (package wharf/h2): every
+// protocol counts against one bounded pool, and a request that finds
+// the pool and its queue full is answered 503 with Retry-After.
+//
+// Shutdown: wharf.Server.Shutdown makes HTTP/3 stop accepting, send
+// GOAWAY and let its requests in flight finish; Serve returns
+// wharf.ErrServerClosed once they have. wharf.Server.Close does not
+// reach HTTP/3 (package wharf has no hook for it yet): call
+// Server.Close as well.
+//
+// QUIC wants larger UDP socket buffers than Linux gives by default;
+// quic-go logs a warning once when it cannot raise them (see
+// https://github.com/quic-go/quic-go/wiki/UDP-Buffer-Sizes).
+package h3
