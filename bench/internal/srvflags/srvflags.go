@@ -7,6 +7,9 @@
 //	GET /plaintext   "Hello, World!" as text/plain
 //	GET /sleep       (only with -sleep) "ok" after the given delay
 //	GET /<file>      a file from -dir
+//
+// With -tls-addr (and -tls-cert, -tls-key) a server that has TLS serves
+// the same routes over TLS on that second address as well.
 package srvflags
 
 import (
@@ -28,6 +31,11 @@ type Flags struct {
 	Sleep      time.Duration // >0: serve /sleep, which waits this long
 	CPUProfile string
 	HeapProf   string // written on SIGUSR1
+
+	// TLSAddr, when not empty, is a second listen address served over
+	// TLS with the certificate pair in the PEM files TLSCert and TLSKey
+	// (Parse checks that the three come together).
+	TLSAddr, TLSCert, TLSKey string
 }
 
 // Plaintext is the body of /plaintext.
@@ -43,6 +51,9 @@ func Parse(extra func(*flag.FlagSet)) *Flags {
 	flag.DurationVar(&f.Sleep, "sleep", 0, "if >0, serve /sleep, answering after this delay (overload scenario)")
 	flag.StringVar(&f.CPUProfile, "cpuprofile", "", "write a CPU profile to this file until SIGINT/SIGTERM")
 	flag.StringVar(&f.HeapProf, "heapprofile", "", "write a heap profile to this file on each SIGUSR1 (after a GC)")
+	flag.StringVar(&f.TLSAddr, "tls-addr", "", "if set, also serve over TLS on this address (needs -tls-cert and -tls-key)")
+	flag.StringVar(&f.TLSCert, "tls-cert", "", "TLS certificate (PEM) for -tls-addr")
+	flag.StringVar(&f.TLSKey, "tls-key", "", "TLS private key (PEM) for -tls-addr")
 	if extra != nil {
 		extra(flag.CommandLine)
 	}
@@ -52,6 +63,9 @@ func Parse(extra func(*flag.FlagSet)) *Flags {
 	}
 	if st, err := os.Stat(f.Dir); err != nil || !st.IsDir() {
 		Fatal(fmt.Errorf("-dir %q: not a directory", f.Dir))
+	}
+	if (f.TLSAddr == "") != (f.TLSCert == "") || (f.TLSAddr == "") != (f.TLSKey == "") {
+		Fatal(fmt.Errorf("-tls-addr, -tls-cert and -tls-key go together"))
 	}
 	return f
 }
@@ -88,15 +102,32 @@ func (f *Flags) StartProfile() (stop func()) {
 	}
 }
 
-// Serve listens on addr, runs serve on the listener, and blocks until
-// SIGINT or SIGTERM or until serve returns (fatal), then runs cleanup.
-func Serve(addr string, serve func(net.Listener) error, cleanup func(ln net.Listener)) {
-	ln, err := net.Listen("tcp", addr)
+// Serve listens on f.Addr and runs serve on that listener, and, with
+// -tls-addr, listens there too and runs serveTLS on the second
+// listener (a server without TLS passes nil, and -tls-addr is then
+// fatal). Both addresses are bound before either serve function runs,
+// so once the plain address answers, the TLS one accepts. Serve blocks
+// until SIGINT or SIGTERM, or until a serve function returns (fatal),
+// then runs cleanup with the plain listener.
+func (f *Flags) Serve(serve, serveTLS func(net.Listener) error, cleanup func(ln net.Listener)) {
+	if f.TLSAddr != "" && serveTLS == nil {
+		Fatal(fmt.Errorf("-tls-addr: this server has no TLS"))
+	}
+	ln, err := net.Listen("tcp", f.Addr)
 	if err != nil {
 		Fatal(err)
 	}
-	errc := make(chan error, 1)
+	var tlsLn net.Listener
+	if f.TLSAddr != "" {
+		if tlsLn, err = net.Listen("tcp", f.TLSAddr); err != nil {
+			Fatal(err)
+		}
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- serve(ln) }()
+	if tlsLn != nil {
+		go func() { errc <- serveTLS(tlsLn) }()
+	}
 	waitSignal(errc, func() { cleanup(ln) })
 }
 

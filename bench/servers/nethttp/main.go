@@ -1,5 +1,8 @@
 // Command nethttp is the net/http peer of the benchmark: http.FileServer
 // over -dir, plus /plaintext (and /sleep with -sleep). Logs are off.
+// With -tls-addr, -tls-cert and -tls-key it serves the same over TLS on
+// the second address too (http.Server.ServeTLS: crypto/tls's defaults,
+// and HTTP/2 by ALPN, as net/http does by default).
 package main
 
 import (
@@ -46,7 +49,8 @@ func main() {
 		Handler:  mux,
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	srvflags.Serve(f.Addr, srv.Serve, func(net.Listener) {
+	serveTLS := func(ln net.Listener) error { return srv.ServeTLS(ln, f.TLSCert, f.TLSKey) }
+	f.Serve(srv.Serve, serveTLS, func(net.Listener) {
 		srv.Close()
 		stop()
 	})

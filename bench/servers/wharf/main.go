@@ -8,10 +8,16 @@
 // a net/http handler through nethttp.Wrap instead of the native handler
 // (the same bytes as bench/servers/nethttp's), to compare the adapter
 // with net/http's own server.
+//
+// With -tls-addr, -tls-cert and -tls-key it serves the same routes over
+// TLS on the second address too (wharf.Server.ServeTLS, crypto/tls's
+// defaults); -http2 then offers HTTP/2 there by ALPN (h2.Configure, the
+// streams on the same workers), as net/http's ServeTLS does by default.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"net"
@@ -22,18 +28,20 @@ import (
 	"github.com/wharfhttp/wharf/bench/internal/srvflags"
 	"github.com/wharfhttp/wharf/compress"
 	"github.com/wharfhttp/wharf/fileserver"
+	"github.com/wharfhttp/wharf/h2"
 	"github.com/wharfhttp/wharf/nethttp"
 )
 
 func main() {
 	var workers, queue int
-	var compressOn, precompressed, viaNetHTTP bool
+	var compressOn, precompressed, viaNetHTTP, http2 bool
 	f := srvflags.Parse(func(fs *flag.FlagSet) {
 		fs.IntVar(&workers, "workers", 256, "wharf.Server Workers")
 		fs.IntVar(&queue, "queue", 0, "wharf.Server Queue (0: the default, 4 x workers; <0: none)")
 		fs.BoolVar(&compressOn, "compress", false, "compress compressible files on the fly for clients that accept it (fileserver.Config.Compress = &compress.Config{})")
 		fs.BoolVar(&precompressed, "precompressed", false, "serve sidecar files NAME.br, NAME.zst, NAME.gz (fileserver.Config.Precompressed)")
 		fs.BoolVar(&viaNetHTTP, "nethttp", false, "serve /plaintext with a net/http handler through nethttp.Wrap (the handler of bench/servers/nethttp)")
+		fs.BoolVar(&http2, "http2", false, "with -tls-addr: offer HTTP/2 by ALPN (h2.Configure)")
 	})
 	stop := f.StartProfile()
 
@@ -57,7 +65,16 @@ func main() {
 		// The 10,000-connection scenario needs room above the default cap.
 		MaxConns: 20000,
 	}
-	srvflags.Serve(f.Addr, srv.Serve, func(net.Listener) {
+	if http2 {
+		if f.TLSAddr == "" {
+			srvflags.Fatal(errors.New("-http2 needs -tls-addr"))
+		}
+		if err := h2.Configure(srv, nil); err != nil {
+			srvflags.Fatal(err)
+		}
+	}
+	serveTLS := func(ln net.Listener) error { return srv.ServeTLS(ln, f.TLSCert, f.TLSKey) }
+	f.Serve(srv.Serve, serveTLS, func(net.Listener) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
