@@ -34,22 +34,32 @@ type record struct {
 	CPU0Busy float64         `json:"cpu0_busy_s"`
 	CPU1Busy float64         `json:"cpu1_busy_s"`
 	Wrk      *wrkResult      `json:"wrk"`
+	H2load   *wrkResult      `json:"h2load"` // the h2 scenarios: h2load's output in wrk's shape (cmd/h2loadjson)
 	Idle     *idleResult     `json:"idle"`
 	Openloop *openloopResult `json:"openloop"`
 }
 
+// wrkResult is lua/report.lua's line, or cmd/h2loadjson's for h2load,
+// which has no percentiles (P50US and P99US 0) but a mean, and says
+// what the connection negotiated.
 type wrkResult struct {
-	Requests   int64 `json:"requests"`
-	DurationUS int64 `json:"duration_us"`
-	Bytes      int64 `json:"bytes"`
-	ErrConnect int64 `json:"err_connect"`
-	ErrRead    int64 `json:"err_read"`
-	ErrWrite   int64 `json:"err_write"`
-	ErrStatus  int64 `json:"err_status"`
-	ErrTimeout int64 `json:"err_timeout"`
-	P50US      int64 `json:"lat_p50_us"`
-	P99US      int64 `json:"lat_p99_us"`
-	MaxUS      int64 `json:"lat_max_us"`
+	Requests   int64  `json:"requests"`
+	DurationUS int64  `json:"duration_us"`
+	Bytes      int64  `json:"bytes"`
+	ErrConnect int64  `json:"err_connect"`
+	ErrRead    int64  `json:"err_read"`
+	ErrWrite   int64  `json:"err_write"`
+	ErrStatus  int64  `json:"err_status"`
+	ErrTimeout int64  `json:"err_timeout"`
+	P50US      int64  `json:"lat_p50_us"`
+	P99US      int64  `json:"lat_p99_us"`
+	MaxUS      int64  `json:"lat_max_us"`
+	MeanUS     int64  `json:"lat_mean_us,omitempty"`
+	DataBytes  int64  `json:"data_bytes,omitempty"`
+	Protocol   string `json:"protocol,omitempty"`
+	TLS        string `json:"tls,omitempty"`
+	Cipher     string `json:"cipher,omitempty"`
+	TempKey    string `json:"temp_key,omitempty"`
 }
 
 type idleResult struct {
@@ -90,30 +100,33 @@ type scenario struct {
 	Unit             string // of the headline value
 	HigherBetter     bool
 	MBps             bool // show the MB/s column
+	H2load           bool // measured with h2load: its CPU, mean latency (no p99)
 }
 
 var scenarios = []scenario{
-	{"file198", "198-byte file", "GET /small.html (198 B), 64 connections, keep-alive", "req/s", true, false},
-	{"file64k", "64 KB file", "GET /medium.bin (65,536 B), 64 connections", "req/s", true, false},
-	{"file10m", "10 MB file", "GET /large.bin (10,485,760 B), 8 connections", "req/s", true, true},
-	{"plaintext", "plaintext handler", "GET /plaintext (\"Hello, World!\"), 64 connections", "req/s", true, false},
-	{"pipeline16", "pipelined x16", "GET /plaintext, 16 requests per write, 64 connections", "req/s", true, false},
-	{"conn1000", "1,000 connections", "GET /small.html, 1,000 concurrent keep-alive connections", "req/s", true, false},
-	{"connclose", "new connection per request", "GET /plaintext with Connection: close, 64 connections", "req/s", true, false},
-	{"gzcache-identity", "20 KB HTML page, no Accept-Encoding", "GET /page.html (20,480 B of generated HTML) without Accept-Encoding, 64 connections: the identity answer that gzcache-gzip and gzcache-br are compared with. wharf runs with Compress and Precompressed, fasthttp with Compress, CompressBrotli and AcceptByteRange; wharf-plain and fasthttp-plain, when run, are the same programs without those options", "req/s", true, false},
-	{"gzcache-gzip", "20 KB HTML page, cached gzip", "GET /page.html with Accept-Encoding: gzip, 64 connections: a compressed hit from the server's cache (the page has no sidecar; the first request compresses it). the page is 20,480 B, about 6.4 KB once gzipped", "req/s", true, false},
-	{"gzcache-br", "20 KB HTML page, cached brotli", "GET /page.html with Accept-Encoding: br, 64 connections: as gzcache-gzip, brotli", "req/s", true, false},
-	{"range10m", "1 MiB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-2097151 (a 206 of 1,048,576 B), 8 connections", "req/s", true, true},
-	{"range10m-64k", "64 KB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-1114111 (a 206 of 65,536 B), 64 connections", "req/s", true, true},
-	{"gzstatic", "precompressed sidecar (.gz)", "GET /static.html with Accept-Encoding: gzip, 64 connections: the 20 KB page with static.html.gz (gzip -9 -k, 6,412 B) beside it, served as it is: wharf Precompressed, nginx gzip_static on, fasthttp FS Compress with the suffix .gz", "req/s", true, false},
-	{"idle10k", "RSS per idle keep-alive connection", "10,000 connections, one request each, then idle; (VmRSS after - before) / connections", "bytes/conn", false, false},
+	{"file198", "198-byte file", "GET /small.html (198 B), 64 connections, keep-alive", "req/s", true, false, false},
+	{"file64k", "64 KB file", "GET /medium.bin (65,536 B), 64 connections", "req/s", true, false, false},
+	{"file10m", "10 MB file", "GET /large.bin (10,485,760 B), 8 connections", "req/s", true, true, false},
+	{"plaintext", "plaintext handler", "GET /plaintext (\"Hello, World!\"), 64 connections", "req/s", true, false, false},
+	{"pipeline16", "pipelined x16", "GET /plaintext, 16 requests per write, 64 connections", "req/s", true, false, false},
+	{"conn1000", "1,000 connections", "GET /small.html, 1,000 concurrent keep-alive connections", "req/s", true, false, false},
+	{"connclose", "new connection per request", "GET /plaintext with Connection: close, 64 connections", "req/s", true, false, false},
+	{"gzcache-identity", "20 KB HTML page, no Accept-Encoding", "GET /page.html (20,480 B of generated HTML) without Accept-Encoding, 64 connections: the identity answer that gzcache-gzip and gzcache-br are compared with. wharf runs with Compress and Precompressed, fasthttp with Compress, CompressBrotli and AcceptByteRange; wharf-plain and fasthttp-plain, when run, are the same programs without those options", "req/s", true, false, false},
+	{"gzcache-gzip", "20 KB HTML page, cached gzip", "GET /page.html with Accept-Encoding: gzip, 64 connections: a compressed hit from the server's cache (the page has no sidecar; the first request compresses it). the page is 20,480 B, about 6.4 KB once gzipped", "req/s", true, false, false},
+	{"gzcache-br", "20 KB HTML page, cached brotli", "GET /page.html with Accept-Encoding: br, 64 connections: as gzcache-gzip, brotli", "req/s", true, false, false},
+	{"range10m", "1 MiB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-2097151 (a 206 of 1,048,576 B), 8 connections", "req/s", true, true, false},
+	{"range10m-64k", "64 KB range of the 10 MB file", "GET /large.bin with Range: bytes=1048576-1114111 (a 206 of 65,536 B), 64 connections", "req/s", true, true, false},
+	{"gzstatic", "precompressed sidecar (.gz)", "GET /static.html with Accept-Encoding: gzip, 64 connections: the 20 KB page with static.html.gz (gzip -9 -k, 6,412 B) beside it, served as it is: wharf Precompressed, nginx gzip_static on, fasthttp FS Compress with the suffix .gz", "req/s", true, false, false},
+	{"tls198", "198-byte file over TLS", "GET /small.html (198 B) over TLS (HTTP/1.1: wrk offers no ALPN), 64 connections, keep-alive: the same self-signed ECDSA P-256 certificate for every server, crypto/tls's defaults for wharf (ServeTLS) and net/http (ServeTLS), nginx told Go's ciphers (see Method); fasthttp has no TLS here", "req/s", true, false, false},
+	{"h2small", "198-byte file over HTTP/2", "GET /small.html (198 B) over HTTP/2 (TLS, ALPN h2) with h2load: 4 connections of 64 concurrent streams each, one thread on CPU 1; wharf with h2.Configure (x/net/http2, the streams on wharf's workers), net/http's own HTTP/2 (ServeTLS), nginx's http2; fasthttp has no HTTP/2. h2load prints no latency percentiles: the latency column is its mean", "req/s", true, false, true},
+	{"idle10k", "RSS per idle keep-alive connection", "10,000 connections, one request each, then idle; (VmRSS after - before) / connections", "bytes/conn", false, false, false},
 }
 
-var serverOrder = []string{"wharf", "wharf-plain", "nethttp", "fasthttp", "fasthttp-plain", "nginx", "nethttp-limit8"}
+var serverOrder = []string{"wharf", "wharf-plain", "wharf-nethttp", "nethttp", "fasthttp", "fasthttp-plain", "nginx", "nethttp-limit8"}
 
 var colors = map[string]string{
 	"wharf": "#1f77b4", "nethttp": "#7f7f7f", "fasthttp": "#ff7f0e", "nginx": "#2ca02c", "nethttp-limit8": "#bcbd22",
-	"wharf-plain": "#aec7e8", "fasthttp-plain": "#ffbb78",
+	"wharf-plain": "#aec7e8", "fasthttp-plain": "#ffbb78", "wharf-nethttp": "#9467bd",
 }
 
 // stat is the per-server summary of one scenario.
@@ -128,6 +141,7 @@ type stat struct {
 	OthersPct  float64            `json:"other_processes_cpu_pct"`
 	PerCPUSec  float64            `json:"per_server_cpu_second,omitempty"`
 	P99ms      float64            `json:"p99_ms,omitempty"`
+	MeanMs     float64            `json:"mean_latency_ms,omitempty"` // h2load's scenarios, which have no p99
 	MBps       float64            `json:"mb_per_s,omitempty"`
 	Errors     int64              `json:"socket_errors"`
 	Non2xx     int64              `json:"non_2xx"`
@@ -148,6 +162,7 @@ func main() {
 	nginxConf := flag.String("nginx-conf", "", "the generated nginx.conf (optional)")
 	poolBench := flag.String("pool-bench", "", "go test -bench output of ./poolcmp (optional)")
 	poolBehavior := flag.String("pool-behavior", "", "Markdown table written by TestBehavior (optional)")
+	wrapAllocs := flag.String("wrap-allocs", "", "go test -v -run TestAllocsPerRequest output of the main module's ./nethttp (optional)")
 	notes := flag.String("notes", "", "Markdown appended as the analysis section (optional; default bench/NOTES.md if present next to -out-md's repo)")
 	outJSON := flag.String("out-json", "", "write the results JSON here")
 	outTxt := flag.String("out-txt", "", "write the text tables here")
@@ -180,7 +195,7 @@ func main() {
 	}
 	res := summarize(recs)
 	ovl := summarizeOverload(recs)
-	tables := renderTables(res, ovl, pool, behavior, meta)
+	tables := renderTables(res, renderWrap(res, readOpt(*wrapAllocs)), ovl, pool, behavior, meta)
 	targets := renderTargets(res, ovl)
 
 	if *outJSON != "" {
@@ -198,7 +213,7 @@ func main() {
 	if *outMD != "" {
 		var md strings.Builder
 		md.WriteString(docHead(meta))
-		md.WriteString("## Targets (issues 4 and 8)\n\n" + targets + "\n")
+		md.WriteString("## Targets (issues 4, 8 and 10)\n\n" + targets + "\n")
 		md.WriteString("![benchmark chart](benchmarks.svg)\n\n")
 		md.WriteString(tables)
 		if notesText != "" {
@@ -310,6 +325,7 @@ func summarize(recs []record) map[string][]*stat {
 		cpu := map[string][]float64{}
 		perCPU := map[string][]float64{}
 		p99 := map[string][]float64{}
+		mean := map[string][]float64{}
 		mbps := map[string][]float64{}
 		loadp := map[string][]float64{}
 		others := map[string][]float64{}
@@ -327,9 +343,12 @@ func summarize(recs []record) map[string][]*stat {
 				continue
 			}
 			var v float64
+			w := r.Wrk
+			if w == nil {
+				w = r.H2load
+			}
 			switch {
-			case r.Wrk != nil:
-				w := r.Wrk
+			case w != nil:
 				secs := float64(w.DurationUS) / 1e6
 				if secs <= 0 {
 					continue
@@ -352,6 +371,7 @@ func summarize(recs []record) map[string][]*stat {
 					st.perRoundC[r.Round] = float64(w.Requests) / r.CPUs
 				}
 				p99[r.Server] = append(p99[r.Server], float64(w.P99US)/1000)
+				mean[r.Server] = append(mean[r.Server], float64(w.MeanUS)/1000)
 				mbps[r.Server] = append(mbps[r.Server], float64(w.Bytes)/secs/1e6)
 			case r.Idle != nil:
 				i := r.Idle
@@ -392,6 +412,7 @@ func summarize(recs []record) map[string][]*stat {
 			}
 			if len(p99[s]) > 0 {
 				st.P99ms = median(p99[s])
+				st.MeanMs = median(mean[s])
 			}
 			if len(mbps[s]) > 0 {
 				st.MBps = median(mbps[s])
@@ -593,10 +614,12 @@ func ratio(v float64) string {
 	return fmt.Sprintf("%.2fx", v)
 }
 
-func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavior string, meta map[string]any) string {
+// renderTables renders the results: a table per scenario, then wrap
+// (renderWrap's), the overload table and the pool's.
+func renderTables(res map[string][]*stat, wrap string, ovl []*ovlStat, pool []poolRow, behavior string, meta map[string]any) string {
 	var b strings.Builder
 	b.WriteString("## Results\n\n")
-	b.WriteString("Medians over rounds; min and max show the spread. **wharf ÷ server** is the median over rounds of wharf's value divided by that server's value in the same round: for req/s above 1 means wharf is faster, for bytes per connection below 1 means wharf is lighter. *server CPU* is the CPU time the serving process used over the wall time of the measurement (near 100% = the server's core was the limit; well below = the load generator or the network path was). *wrk CPU* is the same for the load generator (near 100% = wrk was the limit). *others' CPU* is the most, over rounds, that other processes used of the two benchmark CPUs' time (bench/run measures again, up to twice, when it exceeds 10%): above a few percent, that measurement shared the machine and is less trustworthy. *req per CPU-s* is requests per second of server CPU time, a measure that does not depend on who was the bottleneck.\n\n")
+	b.WriteString("Medians over rounds; min and max show the spread. **wharf ÷ server** is the median over rounds of wharf's value divided by that server's value in the same round: for req/s above 1 means wharf is faster, for bytes per connection below 1 means wharf is lighter. *server CPU* is the CPU time the serving process used over the wall time of the measurement (near 100% = the server's core was the limit; well below = the load generator or the network path was). *wrk CPU* (*h2load CPU* for HTTP/2) is the same for the load generator (near 100% = it was the limit). *others' CPU* is the most, over rounds, that other processes used of the two benchmark CPUs' time (bench/run measures again, up to twice, when it exceeds 10%): above a few percent, that measurement shared the machine and is less trustworthy. *req per CPU-s* is requests per second of server CPU time, a measure that does not depend on who was the bottleneck.\n\n")
 	for _, sc := range scenarios {
 		sts := res[sc.Key]
 		if len(sts) == 0 {
@@ -616,19 +639,28 @@ func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavi
 		if sc.MBps {
 			extra = " MB/s |"
 		}
-		b.WriteString("| server | median | min | max | wharf ÷ server | p99 latency | server CPU | wrk CPU | others' CPU | req per CPU-s |" + extra + " socket errors | non-2xx | note |\n")
+		lat, load := "p99 latency", "wrk CPU"
+		if sc.H2load {
+			lat, load = "mean latency", "h2load CPU"
+		}
+		b.WriteString("| server | median | min | max | wharf ÷ server | " + lat + " | server CPU | " + load + " | others' CPU | req per CPU-s |" + extra + " socket errors | non-2xx | note |\n")
 		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + strings.Repeat("---:|", len(extra)/len(" MB/s |")) + "---:|---:|---|\n")
 		for _, st := range sts {
 			mb := ""
 			if extra != "" {
 				mb = " " + fmtVal(st.MBps, "") + " |"
 			}
+			latMs := st.P99ms
+			if sc.H2load {
+				latMs = st.MeanMs
+			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.2f ms | %.0f%% | %.0f%% | %.0f%% | %s |%s %d | %d | %s |\n", st.Server,
 				fmtVal(st.Median, sc.Unit), fmtVal(st.Min, sc.Unit), fmtVal(st.Max, sc.Unit), ratio(st.WharfRatio),
-				st.P99ms, st.CPUPct, st.LoadPct, st.OthersPct, fmtVal(st.PerCPUSec, ""), mb, st.Errors, st.Non2xx, crashNote(st))
+				latMs, st.CPUPct, st.LoadPct, st.OthersPct, fmtVal(st.PerCPUSec, ""), mb, st.Errors, st.Non2xx, crashNote(st))
 		}
 		b.WriteString("\n" + peerMatrix(sts) + "\n")
 	}
+	b.WriteString(wrap)
 	if len(ovl) > 0 {
 		b.WriteString("### Overload: a 10 ms handler at 3x capacity\n\n")
 		q := "?"
@@ -661,6 +693,48 @@ func renderTables(res map[string][]*stat, ovl []*ovlStat, pool []poolRow, behavi
 	if behavior != "" {
 		b.WriteString("### Pool API and robustness, observed\n\nEach cell is what a probe in `bench/poolcmp/behavior_test.go` saw, run in a child process so that a panic or a hang is observed rather than fatal. The test fails if a library's behaviour changes from this table.\n\n" + behavior + "\n")
 	}
+	return b.String()
+}
+
+// allocLine matches what nethttp's TestAllocsPerRequest logs.
+var allocLine = regexp.MustCompile(`(\S+): ([\d.]+) allocations per request in the adapter`)
+
+// renderWrap is issue 10's view of a net/http handler through
+// nethttp.Wrap (wharf-nethttp): its rate over the same handler on
+// net/http's server and over wharf's native handler, per scenario, and
+// the adapter's allocations per request as nethttp's test measured
+// them in this run. Empty when wharf-nethttp was not run.
+func renderWrap(res map[string][]*stat, allocs string) string {
+	var b strings.Builder
+	for _, key := range []string{"plaintext", "pipeline16"} {
+		wn := find(res[key], "wharf-nethttp")
+		if wn == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("### net/http handlers on wharf (nethttp.Wrap)\n\n*wharf-nethttp* is the wharf server with /plaintext served by net/http's handler (`w.Header().Set(\"Content-Type\", \"text/plain\"); io.WriteString(w, \"Hello, World!\")`, bench/servers/nethttp's, word for word) through `nethttp.Wrap`; *nethttp* is that handler on net/http's own server; *wharf* the native handler. Paired by round; issue 10's target is >= 2x net/http for plaintext.\n\n")
+			b.WriteString("| scenario | wharf-nethttp req/s | ÷ nethttp | ÷ wharf (the adapter's cost) | ÷ nethttp, req per CPU-s |\n|---|---:|---:|---:|---:|\n")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", key, fmtVal(wn.Median, "req/s"), ratio(wn.Ratios["nethttp"]), ratio(wn.Ratios["wharf"]), ratio(wn.CPURatios["nethttp"]))
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	b.WriteString("\n")
+	ms := allocLine.FindAllStringSubmatch(allocs, -1)
+	if len(ms) == 0 {
+		b.WriteString("Allocations per request: not measured in this run (see the Cost section of nethttp's package doc).\n\n")
+		return b.String()
+	}
+	b.WriteString("Allocations per request in the adapter, measured in this run by `go test -run TestAllocsPerRequest -v ./nethttp` (testing.AllocsPerRun; the engine adds its one, see the Cost section of nethttp's package doc):")
+	for i, m := range ms {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "%s %s for %s's request", sep, m[2], m[1])
+	}
+	b.WriteString(".\n\n")
 	return b.String()
 }
 
@@ -717,9 +791,10 @@ func find(sts []*stat, server string) *stat {
 func renderTargets(res map[string][]*stat, ovl []*ovlStat) string {
 	var b strings.Builder
 	b.WriteString("| scenario | target | measured (wharf ÷ peer, req/s) | met? | wharf ÷ peer, req per server CPU-s |\n|---|---|---|---|---|\n")
-	row := func(scen, peer string, min float64, label string) {
+	// rowOf: subject's value over peer's in scen, paired by round.
+	rowOf := func(subject, scen, peer string, min float64, label string) {
 		sts := res[scen]
-		w, p := find(sts, "wharf"), find(sts, peer)
+		w, p := find(sts, subject), find(sts, peer)
 		if w == nil || p == nil || w.Ratios[peer] == 0 {
 			fmt.Fprintf(&b, "| %s | %s | not measured | - | - |\n", label, fmt.Sprintf(">= %.2fx %s", min, peer))
 			return
@@ -731,6 +806,7 @@ func renderTargets(res map[string][]*stat, ovl []*ovlStat) string {
 		}
 		fmt.Fprintf(&b, "| %s | >= %.2fx %s | %.2fx | %s | %s |\n", label, min, peer, r, met, ratio(w.CPURatios[peer]))
 	}
+	row := func(scen, peer string, min float64, label string) { rowOf("wharf", scen, peer, min, label) }
 	row("file198", "fasthttp", 1.0, "198 B file, req/s")
 	row("file198", "nginx", 1.3, "198 B file, req/s")
 	row("plaintext", "fasthttp", 1.0, "plaintext, req/s")
@@ -762,6 +838,13 @@ func renderTargets(res map[string][]*stat, ovl []*ovlStat) string {
 	row("range10m-64k", "nginx", 1.0, "64 KB range of 10 MB file, req/s")
 	row("gzstatic", "nginx", 1.0, "precompressed .gz sidecar, req/s")
 	row("gzstatic", "fasthttp", 1.0, "precompressed .gz sidecar, req/s")
+	// Issue 10: a net/http handler through nethttp.Wrap on wharf
+	// (wharf-nethttp) against the same handler on net/http's server;
+	// TLS and HTTP/2 against net/http's (and nginx's).
+	rowOf("wharf-nethttp", "plaintext", "nethttp", 2.0, "plaintext, net/http handler via nethttp.Wrap (wharf-nethttp ÷ nethttp), req/s")
+	row("tls198", "nethttp", 1.0, "198 B file over TLS (HTTP/1.1), req/s")
+	row("tls198", "nginx", 1.0, "198 B file over TLS (HTTP/1.1), req/s")
+	row("h2small", "nethttp", 1.0, "198 B file over HTTP/2, 64 streams, req/s")
 	if w := find(res["idle10k"], "wharf"); w != nil && w.Rounds > 0 {
 		met := "yes"
 		if w.Median > 1000 {
@@ -903,12 +986,14 @@ func docMethod(meta map[string]any) string {
 
 - Servers (bench/servers): *wharf* is wharf.Server (Workers %s, default queue 4x workers, MaxConns raised to 20,000 for the idle scenario) with fileserver.NewDir; *nethttp* is net/http with http.FileServer; *fasthttp* is fasthttp v1.78.0 with fasthttp.FS (AcceptByteRange; Compress and CompressBrotli with the suffixes .gz/.br/.zst, so that it serves a NAME.gz sidecar and otherwise keeps its own compressed copies in a directory of their own); wharf runs with fileserver.Config.Compress = &compress.Config{} and Precompressed; *nginx* is Debian's nginx with a generated config (1 worker, access_log off, sendfile on, tcp_nopush, open_file_cache, keepalive_requests 100000000, `+"`location = /plaintext { return 200 \"Hello, World!\"; }`"+`, `+"`location = /static.html { gzip_static on; }`"+`). All serve the same directory and answer /plaintext with "Hello, World!" as text/plain; logs are off. Before timing, bench/run checks that every server returns the exact bytes of each file, and for each scenario with a request header the status (206 for a range), Content-Encoding, Content-Range and the bytes once decoded (and, for gzstatic, that the body is the sidecar as it is).
 - Load: wrk (one thread, pinned to CPU 1) for 198 B, 64 KB, 10 MB, plaintext, pipelined (a Lua script that writes 16 requests at once), 1,000 connections and Connection: close; for the issue 8 scenarios the same with one request header (`+"`-H 'Accept-Encoding: gzip'`"+`, `+"`-H 'Range: bytes=...'`"+`), and only the servers that have the feature (net/http has no compression; nginx compresses only per request, with no cache, so it is left out of gzcache). A short warm-up per scenario and server precedes round 1; each round runs every scenario on every server, the server order rotating each round. Before each measurement bench/run waits (up to 20 s) for the two CPUs to be idle, and measures again (up to twice) when other processes used more than 10%% of them meanwhile. wrk's latency percentiles are per request: under closed-loop load a server that serves some connections and starves others shows a low p50 and a p99 of seconds.
+- net/http handlers (issue 10): *wharf-nethttp* is the wharf server (same flags as wharf's, without compression) with /plaintext served by net/http's handler through nethttp.Wrap; it runs plaintext and pipeline16 only, against *nethttp*, the same handler on net/http's server. The adapter's allocations per request come from nethttp's TestAllocsPerRequest, run by bench/run.
+- TLS and HTTP/2 (issue 10): one self-signed ECDSA P-256 certificate per run (bench/cmd/mkcert, tlsconfig.SelfSigned) for every server, on a second port. wharf: wharf.Server.ServeTLS with TLSConfig nil (crypto/tls's defaults, TLS 1.2 and up) and h2.Configure (x/net/http2, each stream's handler on wharf's workers); net/http: http.Server.ServeTLS (the same defaults, HTTP/2 built in); nginx: `+"`listen ... ssl http2`"+`, TLSv1.2 and TLSv1.3, TLS 1.3 suites in Go's order (`+"`ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:...`"+`, server preference), Go's TLS 1.2 ECDSA suites, X25519 first, no kTLS (the generated config is below). Before timing, bench/run checks every file over TLS, that curl --http2 gets HTTP/2 and the file, that h2load negotiates h2 and gets 64 answers of 198 bytes, and that every server negotiates the same TLS version, cipher and key exchange with an OpenSSL client (%s). tls198 is wrk over https (HTTP/1.1: wrk offers no ALPN); h2small is h2load (one thread on CPU 1, 4 connections x %s concurrent streams, -D seconds), whose output bench/cmd/h2loadjson turns into wrk's result line (requests = answers with any status, non-2xx/3xx counted as such; h2load gives no latency percentiles, so its mean is shown). fasthttp has no TLS in this harness and is left out of both. Caddy is not part of the run.
 - RSS per idle connection (bench/cmd/idleconns): a fresh server per round; VmRSS of the serving process (nginx: its worker) before, then %s connections each send one request and read the whole answer, then idle 2 s; VmRSS again; the client checks each connection is still open.
 - Overload (bench/cmd/openloop): 1 s of warm-up, then the measured seconds; 100 req/s (unloaded) and 2,400 req/s (3x capacity) with keep-alive clients, 2,400 req/s with a new connection per request. See the overload table.
 - Server CPU: utime+stime of the serving process from /proc/PID/stat before and after each measurement.
 - Rerun: `+"`bench/run`"+` (about 15 minutes), `+"`bench/run --quick`"+` (1 round x 3 s), `+"`BENCH_ROUNDS=5 BENCH_DURATION=10 bench/run`"+` for a longer run, `+"`bench/run --profile plaintext`"+` for a CPU profile of wharf on one scenario.
 
-`, str(meta, "wharf_workers"), str(meta, "idle_conns"))
+`, str(meta, "wharf_workers"), str(meta, "tls"), str(meta, "h2_streams"), str(meta, "idle_conns"))
 }
 
 // ---------------------------------------------------------------- SVG
