@@ -29,7 +29,9 @@
 // reach HTTP/3 (package wharf has no hook for it yet): call
 // Server.Close as well.
 //
-// QUIC wants larger UDP socket buffers than Linux gives by default;
-// quic-go logs a warning once when it cannot raise them (see
-// https://github.com/quic-go/quic-go/wiki/UDP-Buffer-Sizes).
+// quic-go's records go to the server's Logger, with one exception:
+// QUIC wants larger UDP socket buffers than Linux gives by default, and
+// when quic-go cannot raise them it says so once through the standard
+// log package (see https://github.com/quic-go/quic-go/wiki/UDP-Buffer-Sizes;
+// QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING=true silences it).
 package h3

@@ -3,6 +3,7 @@ package h3
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -63,6 +64,9 @@ type Server struct {
 //     nethttp.ToHTTP, with its rules (s.MaxBodyBytes does not apply).
 //   - Limits: s.IdleTimeout (an HTTP/3 connection without requests is
 //     closed after it) and s.MaxHeaderBytes, with wharf's defaults.
+//   - Logger: s.Logger gets quic-go's records (a handler's panic at
+//     error level, failed connections at debug level); nil discards
+//     them.
 //   - Shutdown: s.Shutdown stops HTTP/3 from accepting, sends GOAWAY
 //     and lets the requests in flight finish (see Serve).
 //
@@ -99,6 +103,12 @@ func New(s *wharf.Server, pc net.PacketConn, conf *Config) (*Server, error) {
 		}
 		port = a.Port
 	}
+	// quic-go logs to slog.Default without a logger: wharf logs only
+	// through the one it is given.
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	qc := &quic.Config{}
 	if conf.QUIC != nil {
 		qc = conf.QUIC.Clone()
@@ -112,7 +122,7 @@ func New(s *wharf.Server, pc net.PacketConn, conf *Config) (*Server, error) {
 			Handler:        onworkers.Handler(s, s.Handler),
 			IdleTimeout:    onworkers.IdleTimeout(s),
 			MaxHeaderBytes: onworkers.MaxHeaderBytes(s),
-			Logger:         s.Logger,
+			Logger:         log,
 		},
 		stopped: make(chan struct{}),
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"github.com/wharfhttp/wharf"
 	"github.com/wharfhttp/wharf/h2"
+	"github.com/wharfhttp/wharf/internal/onworkers/workertest"
 	"github.com/wharfhttp/wharf/tlsconfig"
 	"github.com/wharfhttp/wharf/wharftest"
 )
@@ -47,24 +47,14 @@ type served struct {
 func serveH3(t *testing.T, s *wharf.Server) *served {
 	t.Helper()
 	before := goleak.IgnoreCurrent()
-	cert, err := tlsconfig.SelfSigned()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
+	s.TLSConfig = selfSigned(t)
+	pc := udpSocket(t)
 	h, err := New(s, pc, nil)
 	if err != nil {
-		ln.Close()
-		pc.Close()
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := h2.Configure(s, nil); err != nil {
@@ -82,7 +72,7 @@ func serveH3(t *testing.T, s *wharf.Server) *served {
 	go func() { sv.h3Done <- h.Serve() }()
 
 	roots := x509.NewCertPool()
-	roots.AddCert(cert.Leaf)
+	roots.AddCert(s.TLSConfig.Certificates[0].Leaf)
 	sv.tlsConf = &tls.Config{RootCAs: roots}
 	// The client's UDP socket is on loopback too.
 	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -131,34 +121,9 @@ func serveH3(t *testing.T, s *wharf.Server) *served {
 	return sv
 }
 
-// get asks c for url and returns the answer with its body read.
-func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
-}
-
-// protoHandler answers with the method, path and ALPN protocol.
-var protoHandler = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
-	w.Header().Set("Content-Type", "text/plain")
-	proto := "no-TLS-state"
-	if r.TLS != nil {
-		proto = r.TLS.NegotiatedProtocol
-	}
-	w.WriteString(r.Method + " " + r.Path + " " + proto + "\n")
-})
-
 func TestGet(t *testing.T) {
-	sv := serveH3(t, &wharf.Server{Handler: protoHandler})
-	resp, body := get(t, sv.h3c, sv.udp+"/a?x=1")
+	sv := serveH3(t, &wharf.Server{Handler: workertest.ProtoHandler})
+	resp, body := workertest.Get(t, sv.h3c, sv.udp+"/a?x=1")
 	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || body != "GET /a h3\n" {
 		t.Fatalf("HTTP/3 GET: %s %d %q", resp.Proto, resp.StatusCode, body)
 	}
@@ -194,104 +159,24 @@ func TestPostBody(t *testing.T) {
 // HTTP/3 requests count against the pool: with two workers, four
 // concurrent requests run two at a time, and all are answered.
 func TestRequestsShareThePool(t *testing.T) {
-	var active, most atomic.Int32
-	release := make(chan struct{})
-	openRelease := sync.OnceFunc(func() { close(release) })
-	s := &wharf.Server{Workers: 2, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
-		n := active.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		<-release
-		active.Add(-1)
-		w.WriteString("done\n")
-	})}
-	sv := serveH3(t, s)
-	// Opened before the server's cleanup too, if the test stops early.
-	t.Cleanup(openRelease)
-	var wg sync.WaitGroup
-	answers := make(chan string, 4)
-	for range 4 {
-		wg.Go(func() {
-			resp, err := sv.h3c.Get(sv.udp + "/slow")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			answers <- resp.Proto + " " + strconv.Itoa(resp.StatusCode) + " " + string(b)
-		})
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for active.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond) // polling interval
-	}
-	openRelease()
-	wg.Wait()
-	close(answers)
-	n := 0
-	for a := range answers {
-		n++
-		if a != "HTTP/3.0 200 done\n" {
-			t.Errorf("answer %q", a)
-		}
-	}
-	if n != 4 {
-		t.Errorf("%d answers, want 4", n)
-	}
-	if m := most.Load(); m != 2 {
-		t.Errorf("%d requests ran at once on two workers, want 2", m)
-	}
+	workertest.SharesThePool(t, 3, serveOnly)
 }
 
 // A request that finds every worker busy and no room in the queue is
 // answered 503 with Retry-After, as an HTTP/1.1 request is.
 func TestOverload503(t *testing.T) {
-	hold := make(chan struct{})
-	openHold := sync.OnceFunc(func() { close(hold) })
-	started := make(chan struct{}, 1)
-	s := &wharf.Server{Workers: 1, Queue: -1, RetryAfter: 3 * time.Second, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
-		if r.Path == "/hold" {
-			started <- struct{}{}
-			<-hold
-		}
-		w.WriteString("ok\n")
-	})}
+	workertest.Overload503(t, 3, serveOnly)
+}
+
+// serveOnly is serveH3 for workertest: the HTTP/3 address and client.
+func serveOnly(t *testing.T, s *wharf.Server) (string, *http.Client) {
 	sv := serveH3(t, s)
-	// Opened before the server's cleanup too, if the test stops early.
-	t.Cleanup(openHold)
-	var wg sync.WaitGroup
-	held := make(chan int, 1)
-	wg.Go(func() {
-		resp, err := sv.h3c.Get(sv.udp + "/hold")
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		held <- resp.StatusCode
-	})
-	<-started
-	resp, body := get(t, sv.h3c, sv.udp+"/other")
-	openHold()
-	wg.Wait()
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "3" || resp.ProtoMajor != 3 {
-		t.Fatalf("while the only worker is busy: %s %d Retry-After=%q %q", resp.Proto, resp.StatusCode, resp.Header.Get("Retry-After"), body)
-	}
-	select {
-	case code := <-held:
-		if code != 200 {
-			t.Errorf("the held request: %d", code)
-		}
-	default:
-		t.Error("the held request got no answer")
-	}
+	return sv.udp, sv.h3c
 }
 
 // HTTP/1.1 and HTTP/2 answers on the TLS listener advertise HTTP/3.
 func TestAltSvcOnTCP(t *testing.T) {
-	sv := serveH3(t, &wharf.Server{Handler: protoHandler})
+	sv := serveH3(t, &wharf.Server{Handler: workertest.ProtoHandler})
 	want := `h3=":` + strconv.Itoa(sv.port) + `"; ma=86400`
 
 	h1 := &http.Client{Transport: &http.Transport{
@@ -299,14 +184,14 @@ func TestAltSvcOnTCP(t *testing.T) {
 		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}, Timeout: 10 * time.Second}
 	defer h1.CloseIdleConnections()
-	resp, body := get(t, h1, sv.tcp+"/one")
+	resp, body := workertest.Get(t, h1, sv.tcp+"/one")
 	if resp.ProtoMajor != 1 || body != "GET /one http/1.1\n" || resp.Header.Get("Alt-Svc") != want {
 		t.Errorf("HTTP/1.1: %s %q Alt-Svc %q, want %q", resp.Proto, body, resp.Header.Get("Alt-Svc"), want)
 	}
 
 	tr2 := &http.Transport{TLSClientConfig: sv.tlsConf.Clone(), ForceAttemptHTTP2: true}
 	defer tr2.CloseIdleConnections()
-	resp, body = get(t, &http.Client{Transport: tr2, Timeout: 10 * time.Second}, sv.tcp+"/two")
+	resp, body = workertest.Get(t, &http.Client{Transport: tr2, Timeout: 10 * time.Second}, sv.tcp+"/two")
 	if resp.ProtoMajor != 2 || body != "GET /two h2\n" || resp.Header.Get("Alt-Svc") != want {
 		t.Errorf("HTTP/2: %s %q Alt-Svc %q, want %q", resp.Proto, body, resp.Header.Get("Alt-Svc"), want)
 	}
@@ -329,7 +214,7 @@ func TestShutdownFinishesRequest(t *testing.T) {
 	sv := serveH3(t, s)
 	// Opened before the server's cleanup too, if the test stops early.
 	t.Cleanup(openRelease)
-	get(t, sv.h3c, sv.udp+"/warm") // the connection exists
+	workertest.Get(t, sv.h3c, sv.udp+"/warm") // the connection exists
 	got := make(chan string, 1)
 	go func() {
 		resp, err := sv.h3c.Get(sv.udp + "/slow")
@@ -414,16 +299,8 @@ func TestClose(t *testing.T) {
 // Serve after the wharf server shut down returns at once.
 func TestServeAfterShutdown(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	cert, err := tlsconfig.SelfSigned()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &wharf.Server{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(s, pc, nil)
+	s := &wharf.Server{TLSConfig: selfSigned(t)}
+	h, err := New(s, udpSocket(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,17 +317,7 @@ func TestServeAfterShutdown(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
-	cert, err := tlsconfig.SelfSigned()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	withCert := func() *tls.Config { return &tls.Config{Certificates: []tls.Certificate{cert}} }
-
+	pc := udpSocket(t)
 	for _, tc := range []struct {
 		name string
 		s    *wharf.Server
@@ -459,7 +326,7 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{name: "no TLSConfig", s: &wharf.Server{}},
 		{name: "no certificate", s: &wharf.Server{TLSConfig: &tls.Config{}}},
-		{name: "after h2.Configure", s: &wharf.Server{TLSConfig: withCert()}, h2: true},
+		{name: "after h2.Configure", s: &wharf.Server{TLSConfig: selfSigned(t)}, h2: true},
 	} {
 		if tc.h2 {
 			if err := h2.Configure(tc.s, nil); err != nil {
@@ -478,15 +345,7 @@ func TestNewErrors(t *testing.T) {
 
 // AltSvcPort chooses the port advertised, or turns Alt-Svc off.
 func TestAltSvcPort(t *testing.T) {
-	cert, err := tlsconfig.SelfSigned()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := udpSocket(t)
 	for _, tc := range []struct {
 		port int
 		want string
@@ -494,7 +353,7 @@ func TestAltSvcPort(t *testing.T) {
 		{port: 443, want: `h3=":443"; ma=86400`},
 		{port: -1, want: ""},
 	} {
-		s := &wharf.Server{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}, Handler: protoHandler}
+		s := &wharf.Server{TLSConfig: selfSigned(t), Handler: workertest.ProtoHandler}
 		if _, err := New(s, pc, &Config{AltSvcPort: tc.port}); err != nil {
 			t.Fatal(err)
 		}
@@ -509,4 +368,49 @@ func altSvcOf(h wharf.Handler) string {
 	w := wharftest.NewRecorder()
 	h.ServeHTTP(w, wharftest.NewRequest("GET", "/"))
 	return w.HeaderMap.Get("Alt-Svc")
+}
+
+// selfSigned returns a TLS configuration with a new self-signed
+// certificate for localhost.
+func selfSigned(t *testing.T) *tls.Config {
+	t.Helper()
+	cert, err := tlsconfig.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
+}
+
+// udpSocket returns a UDP socket on a free loopback port; it is closed
+// when the test ends, if nothing closed it before.
+func udpSocket(t *testing.T) net.PacketConn {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc
+}
+
+// A handler's panic resets its stream only (quic-go recovers it on
+// the stream's goroutine, where onworkers raises it again); the
+// connection and the worker live on.
+func TestHandlerPanic(t *testing.T) {
+	sv := serveH3(t, &wharf.Server{Workers: 1, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
+		if r.Path == "/panic" {
+			panic(wharf.ErrAbortHandler)
+		}
+		w.WriteString("alive\n")
+	})})
+	if resp, err := sv.h3c.Get(sv.udp + "/panic"); err == nil {
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Fatalf("a panicking handler was answered: %d %q", resp.StatusCode, b)
+		}
+	}
+	if resp, body := workertest.Get(t, sv.h3c, sv.udp+"/after"); resp.StatusCode != 200 || body != "alive\n" {
+		t.Fatalf("after a panic: %d %q", resp.StatusCode, body)
+	}
 }
