@@ -18,6 +18,15 @@
 //	go srv.ServeTLS(ln, "", "")
 //	go h3srv.Serve()
 //
+// Browsers find HTTP/3 through the Alt-Svc field of the server's
+// HTTP/1.1 and HTTP/2 answers: New installs it (Alt-Svc:
+// h3=":PORT"; ma=86400, the socket's port) by wrapping the server's
+// Handler, so call it after the Handler is set and before
+// h2.Configure, which takes the Handler as it is. Config.AltSvcPort
+// advertises another port (a forwarded one), or none when negative.
+// 0-RTT is off unless Config.QUIC allows it (early data can be
+// replayed).
+//
 // Each HTTP/3 request runs on one of the server's workers
 // (wharf.Server.Go), as HTTP/2 streams do (package wharf/h2): every
 // protocol counts against one bounded pool, and a request that finds
