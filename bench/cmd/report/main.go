@@ -991,7 +991,7 @@ func docMethod(meta map[string]any) string {
 - RSS per idle connection (bench/cmd/idleconns): a fresh server per round; VmRSS of the serving process (nginx: its worker) before, then %s connections each send one request and read the whole answer, then idle 2 s; VmRSS again; the client checks each connection is still open.
 - Overload (bench/cmd/openloop): 1 s of warm-up, then the measured seconds; 100 req/s (unloaded) and 2,400 req/s (3x capacity) with keep-alive clients, 2,400 req/s with a new connection per request. See the overload table.
 - Server CPU: utime+stime of the serving process from /proc/PID/stat before and after each measurement.
-- Rerun: `+"`bench/run`"+` (about 15 minutes), `+"`bench/run --quick`"+` (1 round x 3 s), `+"`BENCH_ROUNDS=5 BENCH_DURATION=10 bench/run`"+` for a longer run, `+"`bench/run --profile plaintext`"+` for a CPU profile of wharf on one scenario.
+- Rerun: `+"`bench/run`"+` (about 17 minutes), `+"`bench/run --quick`"+` (1 round x 3 s), `+"`BENCH_ROUNDS=5 BENCH_DURATION=10 bench/run`"+` for a longer run, `+"`bench/run --profile plaintext`"+` for a CPU profile of wharf on one scenario.
 
 `, str(meta, "wharf_workers"), str(meta, "tls"), str(meta, "h2_streams"), str(meta, "idle_conns"))
 }
