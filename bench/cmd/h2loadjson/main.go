@@ -46,29 +46,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharfhttp/wharf/bench/internal/loadresult"
 )
 
-// result is the JSON line: the fields of lua/report.lua's WRKJSON and
-// what only h2load tells.
-type result struct {
-	Requests   int64  `json:"requests"`
-	DurationUS int64  `json:"duration_us"`
-	Bytes      int64  `json:"bytes"`
-	DataBytes  int64  `json:"data_bytes"`
-	ErrConnect int64  `json:"err_connect"`
-	ErrRead    int64  `json:"err_read"`
-	ErrWrite   int64  `json:"err_write"`
-	ErrStatus  int64  `json:"err_status"`
-	ErrTimeout int64  `json:"err_timeout"`
-	P50US      int64  `json:"lat_p50_us"`
-	P99US      int64  `json:"lat_p99_us"`
-	MaxUS      int64  `json:"lat_max_us"`
-	MeanUS     int64  `json:"lat_mean_us"`
-	Protocol   string `json:"protocol"`
-	TLS        string `json:"tls"`
-	Cipher     string `json:"cipher"`
-	TempKey    string `json:"temp_key"`
-}
+// result is the JSON line.
+type result = loadresult.Result
 
 func main() {
 	secs := flag.Float64("duration", 0, "the main duration given to h2load -D, in seconds (0: take \"finished in\")")

@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/wharfhttp/wharf/bench/internal/loadresult"
 )
 
 // record is one line of raw.jsonl, written by bench/run.
@@ -39,28 +41,8 @@ type record struct {
 	Openloop *openloopResult `json:"openloop"`
 }
 
-// wrkResult is lua/report.lua's line, or cmd/h2loadjson's for h2load,
-// which has no percentiles (P50US and P99US 0) but a mean, and says
-// what the connection negotiated.
-type wrkResult struct {
-	Requests   int64  `json:"requests"`
-	DurationUS int64  `json:"duration_us"`
-	Bytes      int64  `json:"bytes"`
-	ErrConnect int64  `json:"err_connect"`
-	ErrRead    int64  `json:"err_read"`
-	ErrWrite   int64  `json:"err_write"`
-	ErrStatus  int64  `json:"err_status"`
-	ErrTimeout int64  `json:"err_timeout"`
-	P50US      int64  `json:"lat_p50_us"`
-	P99US      int64  `json:"lat_p99_us"`
-	MaxUS      int64  `json:"lat_max_us"`
-	MeanUS     int64  `json:"lat_mean_us,omitempty"`
-	DataBytes  int64  `json:"data_bytes,omitempty"`
-	Protocol   string `json:"protocol,omitempty"`
-	TLS        string `json:"tls,omitempty"`
-	Cipher     string `json:"cipher,omitempty"`
-	TempKey    string `json:"temp_key,omitempty"`
-}
+// wrkResult is a wrk or h2load measurement (see loadresult).
+type wrkResult = loadresult.Result
 
 type idleResult struct {
 	Conns          int     `json:"conns"`
