@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/cmd/wharf/internal/metrics"
+	"github.com/wharfhttp/wharf/nethttp"
 )
 
 // The admin listener (--admin-addr) answers the questions of a load
@@ -41,9 +43,11 @@ func (h *health) ready() bool { return !h.stopping.Load() }
 //	/healthz   200 "ok" while the process serves (liveness)
 //	/readyz    200 "ready" while it accepts connections for good, 503
 //	           "stopping" from the moment a shutdown begins (readiness)
-//
-// /metrics (issue 9, item 2) is to be registered here too.
-func registerAdmin(mux *wharf.ServeMux, h *health) {
+//	/metrics   the Prometheus text format (cmd/wharf/internal/metrics)
+func registerAdmin(mux *wharf.ServeMux, h *health, met *metrics.Metrics) {
+	if met != nil {
+		mux.Handle("GET /metrics", nethttp.Wrap(met.Handler()))
+	}
 	mux.HandleFunc("GET /healthz", func(w wharf.ResponseWriter, r *wharf.Request) {
 		probeAnswer(w, 200, "ok\n")
 	})
@@ -68,9 +72,9 @@ func probeAnswer(w wharf.ResponseWriter, code int, body string) {
 // adminServer returns the Server of the admin listener. It is small:
 // a handful of workers for probes and scrapes, tight limits on what a
 // request may hold.
-func adminServer(h *health, log *slog.Logger) *wharf.Server {
+func adminServer(h *health, met *metrics.Metrics, log *slog.Logger) *wharf.Server {
 	mux := wharf.NewServeMux()
-	registerAdmin(mux, h)
+	registerAdmin(mux, h, met)
 	return &wharf.Server{
 		Handler:           mux,
 		Workers:           4,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/cmd/wharf/internal/accesslog"
 	"github.com/wharfhttp/wharf/fileserver"
 	"github.com/wharfhttp/wharf/internal/http1"
 )
@@ -39,6 +40,9 @@ type options struct {
 	logFormat         string
 	logLevel          string
 	accessLog         bool
+	accessLogFormat   string
+	accessLogFile     string
+	accessFormat      accesslog.Format // set by validate
 	version           bool
 	hashPassword      bool
 
@@ -144,7 +148,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.maxConnsPerIP, "max-conns-per-ip", 0, "most open connections per client IP address (0: no cap)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
-	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
+	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per answer, once it is sent (the server's own 400, 408, 413, 431 and 503 too)")
+	fs.StringVar(&o.accessLogFormat, "access-log-format", "", "access log `format`: common, combined (nginx's) or json (default: json with --log-format json, else combined)")
+	fs.StringVar(&o.accessLogFile, "access-log-file", "", "append the access log to this `file` (default: stderr); reopened on SIGUSR1, for logrotate")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with the certificate (chain) in PEM `FILE`, with --tls-key; a renewed file is picked up within seconds")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key in PEM `FILE` of --tls-cert")
@@ -310,6 +316,9 @@ func (o *options) validate() error {
 		return err
 	}
 	if err := o.validateTLS(); err != nil {
+		return err
+	}
+	if err := o.validateAccessLog(); err != nil {
 		return err
 	}
 	if _, ok := logFormats[o.logFormat]; !ok {

@@ -120,8 +120,8 @@ backend be
 	// (HAProxy sends it traffic).
 	waitServed := func(p *detached, n int) {
 		t.Helper()
-		base := strings.Count(p.log(), "msg=request")
-		p.waitLogCount("msg=request", base+n)
+		base := strings.Count(p.log(), `HTTP/1.1" 200 `)
+		p.waitLogCount(`HTTP/1.1" 200 `, base+n)
 	}
 	for _, in := range instances {
 		waitServed(in.p, 20)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/cmd/wharf/internal/metrics"
 )
 
 // A lifecycle is the command at work, from the first accept to the
@@ -25,9 +26,10 @@ type lifecycle struct {
 	args     []string  // the command line, for the process a restart starts
 	stdout   io.Writer // for the process a restart starts
 	stderr   io.Writer
-	lns      *listeners    // owned by the servers once serve is called
-	srv      *wharf.Server // serves lns.public
-	dirLabel string        // what is served, as logged
+	lns      *listeners       // owned by the servers once serve is called
+	srv      *wharf.Server    // serves lns.public
+	metrics  *metrics.Metrics // served on /metrics of the admin listener; nil without one
+	dirLabel string           // what is served, as logged
 
 	// Set by serve.
 	admin       *wharf.Server // serves lns.admin; nil without it
@@ -125,7 +127,7 @@ func (l *lifecycle) serve() {
 		go func() { l.served <- serve(ln) }()
 	}
 	if l.lns.admin != nil {
-		l.admin = adminServer(&l.health, l.log)
+		l.admin = adminServer(&l.health, l.metrics, l.log)
 		l.adminServed = make(chan error, 1)
 		go func() { l.adminServed <- l.admin.Serve(l.lns.admin) }()
 	}
@@ -154,7 +156,7 @@ func (l *lifecycle) announce() {
 		l.log.Info("wharf listening", attrs...)
 	}
 	if l.lns.admin != nil {
-		l.log.Info("admin listening", "addr", l.lns.admin.Addr().String(), "paths", "/healthz /readyz")
+		l.log.Info("admin listening", "addr", l.lns.admin.Addr().String(), "paths", "/healthz /readyz /metrics")
 	}
 	if l.lns.ready == nil {
 		notify(l.log, "READY=1")

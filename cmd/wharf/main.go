@@ -136,6 +136,7 @@ import (
 	"syscall"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/cmd/wharf/internal/metrics"
 	"github.com/wharfhttp/wharf/compress"
 	"github.com/wharfhttp/wharf/fileserver"
 	"github.com/wharfhttp/wharf/middleware"
@@ -207,11 +208,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Listen here rather than in ListenAndServe, so that the address
 	// logged is the real one (port 0 picks a free port), and so that
 	// sockets from systemd or a restart can be served instead.
+	alog, closeAccessLog, err := openAccessLog(opts, stderr, log)
+	if err != nil {
+		return err
+	}
+	// Deferred before the servers start, so it runs after they drained.
+	defer closeAccessLog()
+
 	lns, err := openListeners(opts)
 	if err != nil {
 		return err
 	}
 	srv := opts.server(handler, log)
+	var met *metrics.Metrics
+	if opts.adminAddr != "" || lns.admin != nil {
+		cfg := metrics.Config{Stats: srv.Stats}
+		if alog != nil {
+			cfg.LogDropped = alog.Dropped
+		}
+		met = metrics.New(cfg)
+	}
+	var obs []wharf.Observer // untyped nils only: a nil *Log in an interface is not nil
+	if alog != nil {
+		obs = append(obs, alog)
+	}
+	if met != nil {
+		obs = append(obs, met)
+	}
+	srv.Observer = metrics.Tee(obs...)
 	if err := opts.configureTLS(srv, log); err != nil {
 		lns.close()
 		return err
@@ -236,6 +260,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		stderr:   stderr,
 		lns:      lns,
 		srv:      srv,
+		metrics:  met,
 		dirLabel: dirLabel,
 	}
 	return l.run(ctx, sigs, hups)
@@ -343,9 +368,6 @@ func wrapHandler(h wharf.Handler, opts *options, log *slog.Logger) (wharf.Handle
 	}
 	if len(opts.headers) > 0 {
 		h = middleware.Headers(h, opts.headers)
-	}
-	if opts.accessLog {
-		h = accessLog(h, log)
 	}
 	return h, nil
 }

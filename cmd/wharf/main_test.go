@@ -285,7 +285,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	log := r.stderr.String()
-	for _, want := range []string{`msg="shutting down"`, `msg=request method=GET path=/sleep status=200`, "msg=stopped"} {
+	for _, want := range []string{`msg="shutting down"`, `"GET /sleep HTTP/1.1" 200 `, "msg=stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
@@ -530,14 +530,15 @@ func TestEnv(t *testing.T) {
 		switch rec["msg"] {
 		case "wharf listening":
 			start = rec
-		case "request":
-			req = rec
+		}
+		if rec["target"] != nil {
+			req = rec // an access-log line (JSON, as the logs)
 		}
 	}
 	if start == nil || start["workers"] != float64(3) || start["queue"] != float64(7) || start["url"] != "http://"+r.addr+"/" {
 		t.Errorf("startup record %v", start)
 	}
-	if req == nil || req["path"] != "/" || req["status"] != float64(200) || req["bytes"] != float64(len(helloPage)) {
+	if req == nil || req["target"] != "/" || req["status"] != float64(200) || req["body_bytes"] != float64(len(helloPage)) {
 		t.Errorf("access record %v", req)
 	}
 }

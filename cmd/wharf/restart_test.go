@@ -559,7 +559,14 @@ func TestBinaryReuseport(t *testing.T) {
 			t.Fatalf("GET /: %d", got.status)
 		}
 	}
-	n1, n2 := strings.Count(p1.log(), `msg=request`), strings.Count(p2.log(), `msg=request`)
+	// The access log is written in batches: wait for the 40 lines.
+	var n1, n2 int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		n1, n2 = strings.Count(p1.log(), `HTTP/1.1" 200 `), strings.Count(p2.log(), `HTTP/1.1" 200 `)
+		if n1+n2 >= 40 {
+			break
+		}
+	}
 	if n1+n2 != 40 || n1 == 0 || n2 == 0 {
 		t.Errorf("requests answered: %d by the first process, %d by the second; want both some of 40", n1, n2)
 	}

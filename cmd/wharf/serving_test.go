@@ -273,7 +273,7 @@ func TestBasicAuthFlag(t *testing.T) {
 	}
 	// The access log records the refusals, and never the credentials.
 	log := r.stderr.String()
-	if !strings.Contains(log, "status=401") || strings.Contains(log, "builder") || strings.Contains(log, "Ym9i") {
+	if !strings.Contains(log, `"GET / HTTP/1.1" 401 `) || strings.Contains(log, "builder") || strings.Contains(log, "Ym9i") {
 		t.Errorf("access log:\n%s", log)
 	}
 }

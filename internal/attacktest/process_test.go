@@ -176,10 +176,11 @@ func (s *server) countAnswers(status int) int {
 	n := 0
 	for line := range strings.Lines(string(b)) {
 		var rec struct {
-			Msg    string `json:"msg"`
+			Target string `json:"target"`
 			Status int    `json:"status"`
 		}
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "request" && rec.Status == status {
+		// Access-log lines (JSON, as the logs) have a target.
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Target != "" && rec.Status == status {
 			n++
 		}
 	}
