@@ -124,7 +124,7 @@ func serveH3(t *testing.T, s *wharf.Server) *served {
 func TestGet(t *testing.T) {
 	sv := serveH3(t, &wharf.Server{Handler: workertest.ProtoHandler})
 	resp, body := workertest.Get(t, sv.h3c, sv.udp+"/a?x=1")
-	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || body != "GET /a h3\n" {
+	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || body != "GET /a h3 HTTP/3.0\n" {
 		t.Fatalf("HTTP/3 GET: %s %d %q", resp.Proto, resp.StatusCode, body)
 	}
 	if v := resp.Header.Get("Alt-Svc"); v != "" {
@@ -185,14 +185,14 @@ func TestAltSvcOnTCP(t *testing.T) {
 	}, Timeout: 10 * time.Second}
 	defer h1.CloseIdleConnections()
 	resp, body := workertest.Get(t, h1, sv.tcp+"/one")
-	if resp.ProtoMajor != 1 || body != "GET /one http/1.1\n" || resp.Header.Get("Alt-Svc") != want {
+	if resp.ProtoMajor != 1 || body != "GET /one http/1.1 HTTP/1.1\n" || resp.Header.Get("Alt-Svc") != want {
 		t.Errorf("HTTP/1.1: %s %q Alt-Svc %q, want %q", resp.Proto, body, resp.Header.Get("Alt-Svc"), want)
 	}
 
 	tr2 := &http.Transport{TLSClientConfig: sv.tlsConf.Clone(), ForceAttemptHTTP2: true}
 	defer tr2.CloseIdleConnections()
 	resp, body = workertest.Get(t, &http.Client{Transport: tr2, Timeout: 10 * time.Second}, sv.tcp+"/two")
-	if resp.ProtoMajor != 2 || body != "GET /two h2\n" || resp.Header.Get("Alt-Svc") != want {
+	if resp.ProtoMajor != 2 || body != "GET /two h2 HTTP/2.0\n" || resp.Header.Get("Alt-Svc") != want {
 		t.Errorf("HTTP/2: %s %q Alt-Svc %q, want %q", resp.Proto, body, resp.Header.Get("Alt-Svc"), want)
 	}
 }

@@ -38,15 +38,16 @@ func Get(t testing.TB, c *http.Client, url string) (*http.Response, string) {
 	return resp, string(b)
 }
 
-// ProtoHandler answers with the method, the path and the protocol
-// negotiated by ALPN ("no-TLS-state" without TLS).
+// ProtoHandler answers with the method, the path, the protocol
+// negotiated by ALPN ("no-TLS-state" without TLS) and the version the
+// request says (Request.Proto).
 var ProtoHandler = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	proto := "no-TLS-state"
 	if r.TLS != nil {
 		proto = r.TLS.NegotiatedProtocol
 	}
-	w.WriteString(r.Method + " " + r.Path + " " + proto + "\n")
+	w.WriteString(r.Method + " " + r.Path + " " + proto + " " + r.Proto() + "\n")
 })
 
 // SharesThePool checks that with two workers, four concurrent slow
