@@ -106,10 +106,10 @@ const readerParkBytes = 1 << 10
 // handshakes, which hold no request, for Shutdown: a reader wakes at
 // once and closes (or serves a request that had just arrived); a
 // handshake fails. Called with s.mu held.
-func (s *Server) wakeReaders() {
+func (s *Server) wakeReaders(andNew bool) {
 	for c := range s.conns {
 		switch {
-		case c.reading:
+		case c.reading && (andNew || c.answered):
 			c.nc.SetReadDeadline(time.Unix(1, 0))
 		case c.handshaking:
 			c.nc.Close()

@@ -2,6 +2,7 @@ package wharf
 
 import (
 	"errors"
+	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
 	"github.com/wharfhttp/wharf/internal/park"
@@ -43,7 +44,11 @@ func (c *conn) readHead() error {
 			return errIdleClose
 		}
 		idle := c.r1 == c.r0
-		if idle && s.closing.Load() {
+		// Shutdown closes a connection between requests; one that has
+		// not sent its first yet gets newConnGrace for it, waited for
+		// on the worker (the parked set is draining).
+		closingNew := s.closing.Load() && !c.answered
+		if idle && s.closing.Load() && !closingNew {
 			return errIdleClose
 		}
 		if !c.makeRoom(waitBody) {
@@ -73,6 +78,11 @@ func (c *conn) readHead() error {
 				hard = 0
 			}
 		}
+		if closingNew {
+			if limit := mono(s.closingAt.Load()) + mono(newConnGrace); hard == 0 || limit < hard {
+				hard = limit
+			}
+		}
 		grace := parkGrace
 		if s.pool.Queued() > 0 {
 			// Others wait for a worker: do not hold this one for a
@@ -83,6 +93,9 @@ func (c *conn) readHead() error {
 			}
 		}
 		c.hurry = false
+		if closingNew {
+			grace = max(time.Duration(hard-now), 0)
+		}
 		if grace > 0 {
 			dl := now + mono(grace)
 			if hard != 0 && hard < dl {
@@ -122,6 +135,9 @@ func (c *conn) readHead() error {
 			}
 			c.r1 += n
 			continue
+		}
+		if closingNew {
+			continue // wait on, to hard (checked above)
 		}
 		c.release()
 		s.park(c, hard.time(), !idle, grace == parkGrace)

@@ -141,7 +141,10 @@ type Server struct {
 	hardClosed bool                       // Close began
 
 	// Atomic, or safe for concurrent use.
-	onShutdown []func() // RegisterOnShutdown's; guarded by mu
+	onShutdown    []func()     // RegisterOnShutdown's; guarded by mu
+	newConns      *time.Timer  // closes never-used connections newConnGrace into Shutdown; guarded by mu
+	newConnsTimed bool         // newConns was set once; guarded by mu
+	closingAt     atomic.Int64 // mono when Shutdown or Close began
 
 	count   counters     // Stats' counters (observe.go)
 	readers atomic.Int64 // connections parked on reader goroutines
@@ -399,7 +402,13 @@ func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing.Load() {
-		return nil, false, "closing"
+		// Accepted as Shutdown began: served (its answer closes the
+		// connection) unless the server has nothing left to wait for.
+		select {
+		case <-s.doneCh:
+			return nil, false, "closing"
+		default:
+		}
 	}
 	if s.cfg.maxConns > 0 && len(s.conns) >= s.cfg.maxConns {
 		s.count.maxConns.Add(1)

@@ -1,6 +1,32 @@
 package wharf
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/wharfhttp/wharf/internal/park"
+)
+
+// newConnGrace is how long Shutdown lets a connection that has not sent
+// a request yet send its first one: it was accepted just before the
+// listeners closed (during a restart's hand-over, say), and its request
+// is on its way. net/http waits 5 s for such connections (Go issue
+// 22682); a client that sends nothing holds up Shutdown this long.
+const newConnGrace = 2 * time.Second
+
+// closeIdle closes the connections that hold no request, at Shutdown:
+// parked ones and those parked on readers, except (without andNew)
+// the ones that never sent a request; TLS handshakes in progress are
+// closed.
+func (s *Server) closeIdle(andNew bool) {
+	keep := func(c *conn, m park.Mode) bool { return m == park.Write || !andNew && !c.answered }
+	for _, c := range s.parked.Drain(keep) {
+		c.closeParked()
+	}
+	s.mu.Lock()
+	s.wakeReaders(andNew)
+	s.mu.Unlock()
+}
 
 // Shutdown stops the server gracefully: it closes the listeners, closes
 // idle connections, lets every request in flight finish (answered with
@@ -18,11 +44,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.onShutdown = nil
 	s.mu.Unlock()
-	for _, c := range s.parked.Drain(false) {
-		c.closeParked() // idle: no request in flight
-	}
+	s.closeIdle(false)
 	s.mu.Lock()
-	s.wakeReaders()
+	if !s.newConnsTimed {
+		// Connections accepted just before the listeners closed get
+		// newConnGrace to send their first request (a restart's
+		// hand-over sends them here), then go too.
+		s.newConnsTimed = true
+		s.parkWG.Add(1)
+		s.newConns = time.AfterFunc(newConnGrace, func() {
+			defer s.parkWG.Done()
+			s.closeIdle(true)
+		})
+	}
 	s.mu.Unlock()
 	select {
 	case <-s.doneCh:
@@ -51,6 +85,13 @@ func (s *Server) RegisterOnShutdown(f func()) {
 
 // stopOnce releases what start took: the set of parked connections and the Date clock.
 func (s *Server) stopOnce() {
+	s.mu.Lock()
+	t := s.newConns
+	s.newConns = nil
+	s.mu.Unlock()
+	if t != nil && t.Stop() {
+		s.parkWG.Done() // it will not run
+	}
 	s.parked.Stop()
 	s.parkWG.Wait()
 	s.protoWG.Wait()
@@ -70,7 +111,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.cancel()
-	for _, c := range s.parked.Drain(true) {
+	for _, c := range s.parked.Drain(nil) {
 		c.closeParked()
 	}
 	s.mu.Lock()
@@ -98,6 +139,9 @@ func (s *Server) isStarted() bool {
 func (s *Server) beginClose() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closing.Load() {
+		s.closingAt.Store(int64(monoNow()))
+	}
 	s.closing.Store(true)
 	for ln := range s.listeners {
 		(*ln).Close()

@@ -227,16 +227,17 @@ func (s *Set[T]) sweep(now time.Time, age bool) {
 	}
 }
 
-// Drain takes every value out of the set and returns them, and makes
-// later Adds of Read values fail with ErrDraining. Values waiting to
-// Write stay unless all is set.
-func (s *Set[T]) Drain(all bool) []T {
+// Drain takes the values out of the set, but those keep says to keep
+// (keep may be nil: none), and returns them; it makes later Adds of Read
+// values fail with ErrDraining. keep runs with the set's lock held: it
+// must be cheap and must not call the set.
+func (s *Set[T]) Drain(keep func(v T, mode Mode) bool) []T {
 	s.mu.Lock()
 	s.draining = true
 	var out []T
 	var fds []int32
 	for tok, e := range s.entries {
-		if e.mode == Write && !all {
+		if keep != nil && keep(e.v, e.mode) {
 			continue
 		}
 		delete(s.entries, tok)
@@ -251,7 +252,7 @@ func (s *Set[T]) Drain(all bool) []T {
 }
 
 // Stop ends the set's goroutines and waits for them. Call it after
-// Drain(true): a value still parked is neither delivered nor closed.
+// Drain(nil): a value still parked is neither delivered nor closed.
 func (s *Set[T]) Stop() {
 	s.poll.stop()
 	s.wg.Wait()

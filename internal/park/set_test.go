@@ -57,7 +57,7 @@ func newTestSet(t *testing.T, waiterOnly bool) (*Set[string], chan outcome) {
 		Ready:   func(v string) { got <- outcome{v, "ready"} },
 		Expired: func(v string) { got <- outcome{v, "expired"} },
 	}, slog.New(slog.DiscardHandler), waiterOnly)
-	t.Cleanup(func() { s.Drain(true); s.Stop() })
+	t.Cleanup(func() { s.Drain(nil); s.Stop() })
 	if !waiterOnly && !s.WaitsWritable() {
 		t.Skip("no epoll here: the waiter case covers this system")
 	}
@@ -158,15 +158,15 @@ func TestSetDrain(t *testing.T) {
 	if err := s.Add("w", source(t, w), Write, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if out := s.Drain(false); len(out) != 1 || out[0] != "r" {
-		t.Fatalf("Drain(false) = %v, want [r]", out)
+	if out := s.Drain(func(_ string, m Mode) bool { return m == Write }); len(out) != 1 || out[0] != "r" {
+		t.Fatalf("Drain(keep writers) = %v, want [r]", out)
 	}
 	r2, _ := pair(t)
 	if err := s.Add("r2", source(t, r2), Read, time.Time{}); err != ErrDraining {
 		t.Fatalf("Add(Read) while draining: %v, want ErrDraining", err)
 	}
-	if out := s.Drain(true); len(out) != 1 || out[0] != "w" {
-		t.Fatalf("Drain(true) = %v, want [w]", out)
+	if out := s.Drain(nil); len(out) != 1 || out[0] != "w" {
+		t.Fatalf("Drain(nil) = %v, want [w]", out)
 	}
 	select {
 	case o := <-got:
