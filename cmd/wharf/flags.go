@@ -58,6 +58,7 @@ type options struct {
 	tlsSelfSigned bool
 	http2         bool
 	h2c           bool
+	http3         bool
 
 	// Serving (issue 8). The raw values of repeatable flags are kept
 	// as given; validate parses them.
@@ -156,6 +157,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key in PEM `FILE` of --tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with an in-memory self-signed certificate for localhost (development; its fingerprint is logged)")
 	fs.BoolVar(&o.http2, "http2", true, "offer HTTP/2 to HTTPS clients (ALPN h2)")
+	fs.BoolVar(&o.http3, "http3", false, "also serve HTTP/3 (QUIC) on the UDP port of the same number, advertised to HTTPS clients with Alt-Svc")
 	fs.BoolVar(&o.h2c, "h2c", false, "also serve cleartext HTTP/2 with prior knowledge (h2c), for a proxy that speaks it to its backends")
 	fs.BoolVar(&o.hashPassword, "hash-password", false, "read a password (one line) from standard input, print its bcrypt hash (cost 12) for --basic-auth, and exit")
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharfhttp/wharf"
 	"github.com/wharfhttp/wharf/cmd/wharf/internal/metrics"
+	"github.com/wharfhttp/wharf/h3"
 )
 
 // A lifecycle is the command at work, from the first accept to the
@@ -29,12 +30,14 @@ type lifecycle struct {
 	lns      *listeners       // owned by the servers once serve is called
 	srv      *wharf.Server    // serves lns.public
 	metrics  *metrics.Metrics // served on /metrics of the admin listener; nil without one
+	h3       *h3.Server       // serves HTTP/3 beside srv; nil without --http3
 	dirLabel string           // what is served, as logged
 
 	// Set by serve.
 	admin       *wharf.Server // serves lns.admin; nil without it
 	served      chan error    // one result per public Serve call
 	adminServed chan error    // the admin Serve call's result
+	h3Served    chan error    // h3's Serve result; nil without HTTP/3
 
 	// Owned by run's goroutine.
 	pending int // public Serve calls whose result is not received yet
@@ -79,6 +82,14 @@ func (l *lifecycle) run(ctx context.Context, sigs, hups <-chan os.Signal) error 
 			l.health.setStopping()
 			l.closeNow()
 			return fmt.Errorf("wharf: serve: %w", err)
+		case err := <-l.h3Served:
+			// HTTP/3's Serve stops only after Shutdown or Close, so
+			// this is the socket's or QUIC's error.
+			l.h3Served = nil
+			stopRestart()
+			l.health.setStopping()
+			l.closeNow()
+			return fmt.Errorf("wharf: HTTP/3: %w", err)
 		case <-ctx.Done():
 			stopRestart()
 			l.log.Info("shutting down", "reason", context.Cause(ctx).Error())
@@ -126,6 +137,10 @@ func (l *lifecycle) serve() {
 	for _, ln := range l.lns.public {
 		go func() { l.served <- serve(ln) }()
 	}
+	if l.h3 != nil {
+		l.h3Served = make(chan error, 1)
+		go func() { l.h3Served <- l.h3.Serve() }()
+	}
 	if l.lns.admin != nil {
 		l.admin = adminServer(&l.health, l.metrics, l.log)
 		l.adminServed = make(chan error, 1)
@@ -154,6 +169,9 @@ func (l *lifecycle) announce() {
 			attrs = append(attrs, "socket_from", l.lns.from)
 		}
 		l.log.Info("wharf listening", attrs...)
+	}
+	if l.h3 != nil {
+		l.log.Info("HTTP/3 listening", "addr", l.h3.Addr().String())
 	}
 	if l.lns.admin != nil {
 		l.log.Info("admin listening", "addr", l.lns.admin.Addr().String(), "paths", "/healthz /readyz /metrics")
@@ -265,6 +283,11 @@ func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 		select {
 		case err := <-done:
 			if err == nil {
+				// HTTP/3's last answers are sent when its Serve
+				// returns.
+				if err := l.waitH3(); acceptErr == nil {
+					acceptErr = err
+				}
 				l.stopAdmin()
 				if acceptErr != nil {
 					return acceptErr
@@ -306,6 +329,10 @@ func (l *lifecycle) forceClose(sig os.Signal) error {
 func (l *lifecycle) closeNow() {
 	l.srv.Close()
 	l.collect()
+	if l.h3 != nil {
+		l.h3.Close() // wharf.Server.Close does not reach HTTP/3
+		l.waitH3()
+	}
 	if l.admin != nil {
 		l.admin.Close()
 		<-l.adminServed
@@ -325,6 +352,20 @@ func (l *lifecycle) collect() error {
 		}
 	}
 	return first
+}
+
+// waitH3 waits for HTTP/3's Serve to return (unless it has, or there
+// is none) and returns its error other than ErrServerClosed.
+func (l *lifecycle) waitH3() error {
+	if l.h3Served == nil {
+		return nil
+	}
+	err := <-l.h3Served
+	l.h3Served = nil
+	if err != nil && !errors.Is(err, wharf.ErrServerClosed) {
+		return fmt.Errorf("wharf: HTTP/3: %w", err)
+	}
+	return nil
 }
 
 // stopAdmin stops the admin server once the public one has stopped:

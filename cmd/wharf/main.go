@@ -236,8 +236,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		obs = append(obs, met)
 	}
 	srv.Observer = metrics.Tee(obs...)
-	if err := opts.configureTLS(srv, log); err != nil {
+	// HTTP/3 listens on the UDP port of the same number as the first
+	// public listener's (the one port 0 picked, too).
+	var pc net.PacketConn
+	if opts.http3 {
+		addr := lns.public[0].Addr().String()
+		if pc, err = net.ListenPacket("udp", addr); err != nil {
+			lns.close()
+			return fmt.Errorf("wharf: --http3: listen on udp %s: %w", addr, listenCause(err))
+		}
+	}
+	h3srv, err := opts.configureTLS(srv, pc, log)
+	if err != nil {
 		lns.close()
+		if pc != nil {
+			pc.Close()
+		}
 		return err
 	}
 	if opts.pidFile != "" {
@@ -261,6 +275,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		lns:      lns,
 		srv:      srv,
 		metrics:  met,
+		h3:       h3srv,
 		dirLabel: dirLabel,
 	}
 	return l.run(ctx, sigs, hups)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 	"github.com/wharfhttp/wharf/tlsconfig"
 )
 
@@ -146,4 +150,52 @@ func TestTLSBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, tc.check)
 	}
+}
+
+// --http3 serves HTTP/3 on the UDP port of the same number, advertised
+// with Alt-Svc on the HTTPS answers.
+func TestHTTP3Flag(t *testing.T) {
+	r := startRun(t, "--addr", "127.0.0.1:0", "--tls-self-signed", "--http3")
+	resp, err := tlsClient(true).Get("https://" + r.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, port, _ := net.SplitHostPort(r.addr)
+	if got, want := resp.Header.Get("Alt-Svc"), `h3=":`+port+`"; ma=86400`; got != want {
+		t.Errorf("Alt-Svc %q, want %q", got, want)
+	}
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qt := &quic.Transport{Conn: uc}
+	defer qt.Close()
+	tr := &http3.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		Dial: func(ctx context.Context, addr string, tlsConf *tls.Config, conf *quic.Config) (*quic.Conn, error) {
+			ua, err := net.ResolveUDPAddr("udp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return qt.DialEarly(ctx, ua, tlsConf, conf)
+		},
+	}
+	defer tr.Close()
+	resp, err = (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + r.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || !strings.Contains(string(body), "Hello") {
+		t.Errorf("HTTP/3: %s %d %q", resp.Proto, resp.StatusCode, body)
+	}
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHTTP3NeedsTLS(t *testing.T) {
+	badInput{name: "http3 without TLS", args: []string{"--http3"}, want: []string{"--http3 needs TLS"}, usage: true}.check(t)
 }
