@@ -88,14 +88,17 @@ func (l *Lease) Attach(ctx context.Context) error {
 // goroutine, which became surplus when it first detached, leaves the
 // pool after the job (the pool keeps Workers workers).
 func (l *Lease) Done() {
-	if l.detached || l.stand != nil {
+	counted := l.detached || l.stand != nil
+	if l.stand != nil {
+		// First the stand-in goes (Running drops), then this job is
+		// counted again: never more than Workers, even for a moment.
+		close(l.stand)
+		l.stand = nil
+	}
+	if counted {
 		// Detach took this job out of Running; run puts it back in
 		// balance when the job returns.
 		l.p.running.Add(1)
-	}
-	if l.stand != nil {
-		close(l.stand)
-		l.stand = nil
 	}
 	if l.replaced {
 		// One worker too many from now on: the next to finish a job
