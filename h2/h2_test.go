@@ -281,3 +281,43 @@ func TestNoH2CIs505(t *testing.T) {
 		t.Fatalf("got %q", b)
 	}
 }
+
+// The server's Observer is told of HTTP/2 answers too (the access log
+// and metrics of the command are Observers).
+func TestObserverSeesStreams(t *testing.T) {
+	rec := &streamRecorder{}
+	s := &wharf.Server{Handler: protoHandler, Observer: rec}
+	base, client := serveH2(t, s)
+	get(t, client, base+"/seen?x=1")
+	// The stream's goroutine tells the Observer right after the
+	// answer, maybe after the client read it.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		rec.mu.Lock()
+		n := len(rec.got)
+		rec.mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.got) != 1 {
+		t.Fatalf("observed %d answers, want 1", len(rec.got))
+	}
+	a := rec.got[0]
+	if a.Status != 200 || a.Request == nil || a.Request.Target != "/seen?x=1" || a.Request.Proto() != "HTTP/2.0" ||
+		a.BodyBytes != int64(len("GET /seen h2 HTTP/2.0\n")) || a.Request.Header.Get("User-Agent") == "" {
+		t.Errorf("answer: %+v, request %+v", a, a.Request)
+	}
+}
+
+type streamRecorder struct {
+	mu  sync.Mutex
+	got []wharf.Answer
+}
+
+func (r *streamRecorder) Answered(a *wharf.Answer) {
+	r.mu.Lock()
+	r.got = append(r.got, *a)
+	r.mu.Unlock()
+}

@@ -7,6 +7,7 @@
 package onworkers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -31,11 +32,25 @@ func Handler(s *wharf.Server, wh wharf.Handler) http.Handler {
 	h := nethttp.ToHTTP(wh)
 	retry := strconv.FormatInt(int64((orDuration(s.RetryAfter, wharf.DefaultRetryAfter)+time.Second-1)/time.Second), 10)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The server's Observer (its access log, its metrics) is told
+		// of every stream's answer, as of HTTP/1.1's.
+		obs := s.Observer
+		var cw *countingWriter
+		var queued, hstart, hend time.Time
+		if obs != nil {
+			cw = &countingWriter{ResponseWriter: w}
+			w = cw
+			queued = time.Now()
+		}
 		done := make(chan struct{})
 		var panicked any
 		err := s.Go(func() {
 			defer close(done)
 			defer func() { panicked = recover() }()
+			if obs != nil {
+				hstart = time.Now()
+				defer func() { hend = time.Now() }()
+			}
 			h.ServeHTTP(w, r)
 		})
 		if err != nil {
@@ -43,9 +58,19 @@ func Handler(s *wharf.Server, wh wharf.Handler) http.Handler {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte("503 Service Unavailable: the server is busy; retry later\n"))
+			if obs != nil {
+				answer(obs, r, cw, queued, time.Time{}, time.Time{}, "overload", nil)
+			}
 			return
 		}
 		<-done
+		if obs != nil {
+			var perr error
+			if panicked != nil {
+				perr = errStreamPanic
+			}
+			answer(obs, r, cw, queued, hstart, hend, "", perr)
+		}
 		if panicked != nil {
 			// On the stream's goroutine, where the protocol's server
 			// handles it: the stream is reset (and logged unless
@@ -54,6 +79,9 @@ func Handler(s *wharf.Server, wh wharf.Handler) http.Handler {
 		}
 	})
 }
+
+// errStreamPanic is the Answer.Err of a stream whose handler panicked.
+var errStreamPanic = errors.New("wharf: handler panicked")
 
 // IdleTimeout is s.IdleTimeout with wharf's default for 0; a negative
 // value (no limit) is 0, net/http's and quic-go's "no limit".
