@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pires/go-proxyproto"
 	"github.com/wharfhttp/wharf"
 	"github.com/wharfhttp/wharf/cmd/wharf/internal/accesslog"
 	"github.com/wharfhttp/wharf/fileserver"
@@ -59,6 +60,11 @@ type options struct {
 	http2         bool
 	h2c           bool
 	http3         bool
+
+	// PROXY protocol (issue 9; proxy.go).
+	proxyProtocol  bool
+	trustedProxies string
+	proxyPolicy    proxyproto.ConnPolicyFunc // set by validate
 
 	// Serving (issue 8). The raw values of repeatable flags are kept
 	// as given; validate parses them.
@@ -157,6 +163,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the private key in PEM `FILE` of --tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with an in-memory self-signed certificate for localhost (development; its fingerprint is logged)")
 	fs.BoolVar(&o.http2, "http2", true, "offer HTTP/2 to HTTPS clients (ALPN h2)")
+	fs.BoolVar(&o.proxyProtocol, "proxy-protocol", false, "require a PROXY protocol header (v1 or v2) from --trusted-proxies, which sets the client's address; others are refused")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "the load balancers allowed to send PROXY headers: `CIDR,...` (addresses or ranges)")
 	fs.BoolVar(&o.http3, "http3", false, "also serve HTTP/3 (QUIC) on the UDP port of the same number, advertised to HTTPS clients with Alt-Svc")
 	fs.BoolVar(&o.h2c, "h2c", false, "also serve cleartext HTTP/2 with prior knowledge (h2c), for a proxy that speaks it to its backends")
 	fs.BoolVar(&o.hashPassword, "hash-password", false, "read a password (one line) from standard input, print its bcrypt hash (cost 12) for --basic-auth, and exit")
@@ -321,6 +329,9 @@ func (o *options) validate() error {
 		return err
 	}
 	if err := o.validateAccessLog(); err != nil {
+		return err
+	}
+	if err := o.validateProxy(); err != nil {
 		return err
 	}
 	if _, ok := logFormats[o.logFormat]; !ok {

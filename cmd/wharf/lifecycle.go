@@ -135,6 +135,7 @@ func (l *lifecycle) serve() {
 	l.served = make(chan error, len(l.lns.public))
 	l.pending = len(l.lns.public)
 	for _, ln := range l.lns.public {
+		ln := l.opts.proxyListener(ln)
 		go func() { l.served <- serve(ln) }()
 	}
 	if l.h3 != nil {

@@ -227,6 +227,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			cfg.LogDropped = alog.Dropped
 		}
 		met = metrics.New(cfg)
+		if opts.proxyPolicy != nil {
+			registerProxyMetric(met.Registry())
+		}
 	}
 	var obs []wharf.Observer // untyped nils only: a nil *Log in an interface is not nil
 	if alog != nil {
