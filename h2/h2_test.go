@@ -10,13 +10,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/internal/onworkers/workertest"
 	"github.com/wharfhttp/wharf/tlsconfig"
 )
 
@@ -58,20 +58,6 @@ func serveH2(t *testing.T, s *wharf.Server) (base string, client *http.Client) {
 	return "https://" + ln.Addr().String(), &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 
-func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
-}
-
 var protoHandler = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteString(r.Method + " " + r.Path + " " + r.TLS.NegotiatedProtocol + " " + r.Proto() + "\n")
@@ -79,7 +65,7 @@ var protoHandler = wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Reque
 
 func TestHTTP2AndHTTP11(t *testing.T) {
 	base, client := serveH2(t, &wharf.Server{Handler: protoHandler})
-	resp, body := get(t, client, base+"/a")
+	resp, body := workertest.Get(t, client, base+"/a")
 	if resp.ProtoMajor != 2 || body != "GET /a h2 HTTP/2.0\n" {
 		t.Fatalf("HTTP/2: proto %s, body %q", resp.Proto, body)
 	}
@@ -91,90 +77,17 @@ func TestHTTP2AndHTTP11(t *testing.T) {
 		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}}
 	defer h1.CloseIdleConnections()
-	resp, body = get(t, h1, base+"/b")
+	resp, body = workertest.Get(t, h1, base+"/b")
 	if resp.ProtoMajor != 1 || body != "GET /b http/1.1 HTTP/1.1\n" {
 		t.Fatalf("HTTP/1.1: proto %s, body %q", resp.Proto, body)
 	}
 }
 
-// Streams count against the pool: with two workers, four concurrent
-// streams on one connection run two at a time, and all are answered.
-func TestStreamsShareThePool(t *testing.T) {
-	var active, most atomic.Int32
-	release := make(chan struct{})
-	s := &wharf.Server{Workers: 2, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
-		n := active.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		<-release
-		active.Add(-1)
-		w.WriteString("done\n")
-	})}
-	base, client := serveH2(t, s)
-	var wg sync.WaitGroup
-	codes := make(chan int, 4)
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := client.Get(base + "/slow")
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			codes <- resp.StatusCode
-		}()
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for active.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond) // polling interval
-	}
-	close(release)
-	wg.Wait()
-	close(codes)
-	for c := range codes {
-		if c != 200 {
-			t.Errorf("status %d", c)
-		}
-	}
-	if m := most.Load(); m != 2 {
-		t.Errorf("%d streams ran at once on two workers, want 2", m)
-	}
-}
+// Streams count against the pool (two workers: four slow streams run
+// two at a time), and one that finds the pool full is answered 503.
+func TestStreamsShareThePool(t *testing.T) { workertest.SharesThePool(t, 2, serveH2) }
 
-// A stream that finds every worker busy and no room in the queue is
-// answered 503 with Retry-After, as an HTTP/1.1 request is.
-func TestStreamOverload503(t *testing.T) {
-	hold := make(chan struct{})
-	started := make(chan struct{}, 1)
-	s := &wharf.Server{Workers: 1, Queue: -1, Handler: wharf.HandlerFunc(func(w wharf.ResponseWriter, r *wharf.Request) {
-		if r.Path == "/hold" {
-			started <- struct{}{}
-			<-hold
-		}
-		w.WriteString("ok\n")
-	})}
-	base, client := serveH2(t, s)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		resp, err := client.Get(base + "/hold")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	}()
-	<-started
-	resp, body := get(t, client, base+"/other")
-	close(hold)
-	wg.Wait()
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || resp.ProtoMajor != 2 {
-		t.Fatalf("while the only worker is busy: %s %d Retry-After=%q %q", resp.Proto, resp.StatusCode, resp.Header.Get("Retry-After"), body)
-	}
-}
+func TestStreamOverload503(t *testing.T) { workertest.Overload503(t, 2, serveH2) }
 
 // Shutdown sends GOAWAY and lets the stream in flight finish.
 func TestShutdownFinishesStreams(t *testing.T) {
@@ -188,7 +101,7 @@ func TestShutdownFinishesStreams(t *testing.T) {
 		w.WriteString("finished\n")
 	})}
 	base, client := serveH2(t, s)
-	get(t, client, base+"/warm") // the connection exists
+	workertest.Get(t, client, base+"/warm") // the connection exists
 	got := make(chan string, 1)
 	go func() {
 		resp, err := client.Get(base + "/slow")
@@ -241,11 +154,11 @@ func TestH2C(t *testing.T) {
 
 	h2c := &http.Client{Transport: &http.Transport{Protocols: new(http.Protocols)}}
 	h2c.Transport.(*http.Transport).Protocols.SetUnencryptedHTTP2(true)
-	resp, body := get(t, h2c, base+"/two")
+	resp, body := workertest.Get(t, h2c, base+"/two")
 	if resp.ProtoMajor != 2 || body != "GET /two\n" {
 		t.Errorf("h2c: %s %q", resp.Proto, body)
 	}
-	resp, body = get(t, http.DefaultClient, base+"/one")
+	resp, body = workertest.Get(t, http.DefaultClient, base+"/one")
 	if resp.ProtoMajor != 1 || body != "GET /one\n" {
 		t.Errorf("HTTP/1.1 beside it: %s %q", resp.Proto, body)
 	}
@@ -288,7 +201,7 @@ func TestObserverSeesStreams(t *testing.T) {
 	rec := &streamRecorder{}
 	s := &wharf.Server{Handler: protoHandler, Observer: rec}
 	base, client := serveH2(t, s)
-	get(t, client, base+"/seen?x=1")
+	workertest.Get(t, client, base+"/seen?x=1")
 	// The stream's goroutine tells the Observer right after the
 	// answer, maybe after the client read it.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {

@@ -2,8 +2,8 @@
 // onworkers promises for a protocol served beside wharf's HTTP/1.1
 // engine: its requests share the server's pool of workers, and one
 // that finds the pool and its queue full is answered 503 with
-// Retry-After. The tests of a protocol's package (wharf/h3; wharf/h2
-// could too) run these checks with their own server and client.
+// Retry-After. The tests of a protocol's package (wharf/h2, wharf/h3)
+// run these checks with their own server and client.
 package workertest
 
 import (
