@@ -41,7 +41,7 @@ const (
 // over).
 type conn struct {
 	srv *Server
-	// nc is nil while the connection is parked deep (deep_linux.go):
+	// nc is nil while the connection is parked deep (deep.go):
 	// then fd is a descriptor of wharf's own. The owner changes nc
 	// under srv.mu (Server.Close reads it).
 	nc     net.Conn
@@ -106,7 +106,7 @@ func (c *conn) attach() {
 // closes or goes idle (then it is parked and this job returns).
 func (c *conn) serve() {
 	defer c.endLease()
-	if c.nc == nil { // parked deep (deep_linux.go)
+	if c.nc == nil { // parked deep (deep.go)
 		if err := c.wake(); err != nil {
 			c.srv.untrack(c)
 			return

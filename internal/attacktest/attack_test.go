@@ -118,7 +118,7 @@ func TestSlowClients(t *testing.T) {
 		{name: "slowloris", args: []string{"-H", "-i", "1", "-x", "24"}, path: "/"},
 		// A body of up to 64 KiB is read before its handler runs,
 		// with the connection parked while the client is slow
-		// (conn.go, readHead): the attack's connections pile up
+		// (readhead.go): the attack's connections pile up
 		// without holding a worker, as slowloris's do.
 		{name: "slow body", args: []string{"-B", "-i", "1", "-x", "24", "-s", "65536"}, path: "/"},
 		// A larger body streams to its handler. POST to the file
