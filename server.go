@@ -142,6 +142,7 @@ type Server struct {
 
 	// Atomic, or safe for concurrent use.
 	onShutdown    []func()     // RegisterOnShutdown's; guarded by mu
+	onClose       []func()     // RegisterOnClose's; guarded by mu
 	newConns      *time.Timer  // closes never-used connections newConnGrace into Shutdown; guarded by mu
 	newConnsTimed bool         // newConns was set once; guarded by mu
 	closingAt     atomic.Int64 // mono when Shutdown or Close began

@@ -83,6 +83,16 @@ func (s *Server) RegisterOnShutdown(f func()) {
 	s.mu.Unlock()
 }
 
+// RegisterOnClose registers f to be called by Close, after it closed
+// the server's connections and before it waits for the workers: for
+// protocols served on sockets of their own (HTTP/3 over UDP, package
+// wharf/h3) to close theirs. Close waits for f.
+func (s *Server) RegisterOnClose(f func()) {
+	s.mu.Lock()
+	s.onClose = append(s.onClose, f)
+	s.mu.Unlock()
+}
+
 // stopOnce releases what start took: the set of parked connections and the Date clock.
 func (s *Server) stopOnce() {
 	s.mu.Lock()
@@ -121,7 +131,12 @@ func (s *Server) Close() error {
 			c.nc.Close() // the owner sees the error and untracks
 		}
 	}
+	onClose := s.onClose
+	s.onClose = nil
 	s.mu.Unlock()
+	for _, f := range onClose {
+		f()
+	}
 	s.pool.Shutdown(context.Background())
 	s.serveWG.Wait()
 	s.lingerWG.Wait()

@@ -34,9 +34,8 @@
 //
 // Shutdown: wharf.Server.Shutdown makes HTTP/3 stop accepting, send
 // GOAWAY and let its requests in flight finish; Serve returns
-// wharf.ErrServerClosed once they have. wharf.Server.Close does not
-// reach HTTP/3 (package wharf has no hook for it yet): call
-// Server.Close as well.
+// wharf.ErrServerClosed once they have. wharf.Server.Close closes
+// HTTP/3 too (wharf.Server.RegisterOnClose).
 //
 // quic-go's records go to the server's Logger, with one exception:
 // QUIC wants larger UDP socket buffers than Linux gives by default, and

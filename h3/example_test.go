@@ -50,8 +50,7 @@ func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		srv.Close()
-		h3srv.Close() // wharf's Close does not reach HTTP/3
+		srv.Close() // closes HTTP/3 too
 	}
 	<-tcpDone
 	<-h3Done // every HTTP/3 answer has been sent

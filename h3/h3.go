@@ -130,6 +130,7 @@ func New(s *wharf.Server, pc net.PacketConn, conf *Config) (*Server, error) {
 		s.Handler = AltSvc(s.Handler, port)
 	}
 	s.RegisterOnShutdown(h.shutdown)
+	s.RegisterOnClose(func() { h.Close() })
 	return h, nil
 }
 
@@ -183,11 +184,8 @@ func (h *Server) shutdown() {
 // Close stops HTTP/3 at once: it closes the QUIC listener and every
 // HTTP/3 connection, which aborts their requests (a handler sees its
 // writes fail; it is still waited for), and the socket. Serve then
-// returns wharf.ErrServerClosed.
-//
-// wharf.Server.Close does not reach HTTP/3: package wharf has no hook
-// for it (RegisterOnShutdown hooks run only in Shutdown), so call
-// Close after wharf.Server.Close, and after a Shutdown that gave up.
+// returns wharf.ErrServerClosed. wharf.Server.Close calls it
+// (RegisterOnClose); calling it again does no harm.
 func (h *Server) Close() error {
 	err := h.hs.Close()
 	h.pc.Close()

@@ -414,3 +414,37 @@ func TestHandlerPanic(t *testing.T) {
 		t.Fatalf("after a panic: %d %q", resp.StatusCode, body)
 	}
 }
+
+// wharf.Server.Close closes HTTP/3 too: its Serve returns.
+func TestWharfCloseStopsHTTP3(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	defer goleak.VerifyNone(t, before)
+	cert, err := tlsconfig.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &wharf.Server{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(s, pc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Serve() }()
+	waitForServe := time.Now().Add(5 * time.Second)
+	for s.Stats().Workers == 0 && time.Now().Before(waitForServe) {
+		time.Sleep(time.Millisecond) // polling interval: Serve starts the server's pool
+	}
+	s.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, wharf.ErrServerClosed) {
+			t.Errorf("Serve after wharf's Close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("HTTP/3's Serve did not return after wharf.Server.Close")
+	}
+}

@@ -328,12 +328,9 @@ func (l *lifecycle) forceClose(sig os.Signal) error {
 // closeNow closes every connection of both servers and waits for the
 // pending Serve calls to return.
 func (l *lifecycle) closeNow() {
-	l.srv.Close()
+	l.srv.Close() // closes HTTP/3 too (RegisterOnClose)
 	l.collect()
-	if l.h3 != nil {
-		l.h3.Close() // wharf.Server.Close does not reach HTTP/3
-		l.waitH3()
-	}
+	l.waitH3()
 	if l.admin != nil {
 		l.admin.Close()
 		<-l.adminServed
