@@ -529,7 +529,10 @@ func TestPrecompressedFlag(t *testing.T) {
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	zw.Write([]byte(js))
 	zw.Close()
-	writeFiles(t, dir, map[string]string{"app.js": js, "app.js.gz": gz.String()})
+	// The sidecar after its original: an older one is stale, ignored
+	// (one map, written in random order, made this test flaky).
+	writeFiles(t, dir, map[string]string{"app.js": js})
+	writeFiles(t, dir, map[string]string{"app.js.gz": gz.String()})
 
 	for _, on := range []bool{true, false} {
 		flag := map[bool]string{true: "--precompressed=true", false: "--precompressed=false"}[on]
