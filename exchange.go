@@ -54,13 +54,13 @@ func (c *conn) handle() bool {
 	w.init(c, r)
 	obs := s.cfg.observer != nil
 	if obs {
-		w.base = c.out + int64(len(c.wbuf))
-		w.queued, c.waited = c.waited, 0
-		w.hstart = monoNow()
+		m := &c.meter
+		*m = answerMeter{base: c.out + int64(len(c.wbuf)), queued: c.waited, hstart: monoNow()}
+		c.waited = 0
 		if start == 0 {
-			start = w.hstart // the head came with the previous request's bytes
+			start = m.hstart // the head came with the previous request's bytes
 		}
-		w.start = start
+		m.start = start
 	}
 
 	switch {
@@ -98,7 +98,7 @@ func (c *conn) handle() bool {
 	c.runHandler(w, r)
 	s.count.handlersBusy.Add(-1)
 	if obs {
-		w.hend = monoNow()
+		c.meter.hend = monoNow()
 	}
 	x.body.handlerDone = true
 	x.ctx.finish()
@@ -130,9 +130,9 @@ func (c *conn) handle() bool {
 	// with its status if the handler had not started its answer.
 	if pe := x.body.protocolError(); pe != nil {
 		w.closeAfter = true
-		w.reason = reasonOf(pe.Status)
+		c.meter.reason = reasonOf(pe.Status)
 		if pe.Status == 408 {
-			w.reason = "body-timeout"
+			c.meter.reason = "body-timeout"
 		}
 		if !w.committed {
 			w.reset()
@@ -195,7 +195,7 @@ func (c *conn) runHandler(w *response, r *Request) {
 				"panic", fmt.Sprint(v), "method", r.Method, "target", r.Target,
 				"remote", r.RemoteAddr, "stack", string(buf))
 			w.closeAfter = true
-			w.err = errHandlerPanic
+			c.meter.err = errHandlerPanic
 			if !w.committed && !w.hijacked {
 				w.reset()
 				w.WriteHeader(500)

@@ -163,18 +163,31 @@ func reasonOf(status int) string {
 // errHandlerPanic is Answer.Err for an answer whose handler panicked.
 var errHandlerPanic = errors.New("wharf: handler panicked")
 
+// An answerMeter gathers, while one answer is made, what the Observer
+// is told of it. It lives in the connection's work (one answer is under
+// way at a time), not in each request's exchange.
+type answerMeter struct {
+	start, queued mono   // the head's first byte; the wait for a worker
+	hstart, hend  mono   // the handler's run
+	base          int64  // work.out + len(wbuf) before this answer
+	head          int64  // length of the head written (set by commit)
+	reason        string // the server's answer in the handler's place
+	err           error  // why the answer is cut short
+}
+
 // answer fills the Answer of w, complete but for its bytes, duration
 // and error (see sent).
 func (w *response) answer(a *Answer) {
+	m := &w.c.meter
 	*a = Answer{
 		Request:    w.req,
 		RemoteAddr: w.req.RemoteAddr,
 		Status:     w.status,
-		Start:      w.start.time(),
-		Queued:     time.Duration(w.queued),
-		Handler:    time.Duration(w.hend - w.hstart),
-		Reason:     w.reason,
-		Err:        w.err,
+		Start:      m.start.time(),
+		Queued:     time.Duration(m.queued),
+		Handler:    time.Duration(m.hend - m.hstart),
+		Reason:     m.reason,
+		Err:        m.err,
 	}
 	if w.hijacked || w.aborted && !w.committed {
 		a.Status = 0 // nothing of an answer was sent
@@ -208,7 +221,8 @@ func (w *response) observe() {
 	if c.send != nil {
 		// Bytes so far (the head, and what else the handler wrote);
 		// the file's go on from here, perhaps after the work changed.
-		pa := &pendingAnswer{before: max(c.out+int64(len(c.wbuf))-w.base, 0), head: w.headBytes, start: w.start}
+		m := &c.meter
+		pa := &pendingAnswer{before: max(c.out+int64(len(c.wbuf))-m.base, 0), head: m.head, start: m.start}
 		c.send.total = c.send.remaining
 		w.answer(&pa.a)
 		if c.srv.cfg.reuse {
@@ -223,7 +237,7 @@ func (w *response) observe() {
 	}
 	a := &c.work.ans
 	w.answer(a)
-	c.sent(a, w.base, w.headBytes, w.start, nil)
+	c.sent(a, c.meter.base, c.meter.head, c.meter.start, nil)
 	c.srv.cfg.observer.Answered(a)
 	*a = Answer{}
 }

@@ -66,13 +66,6 @@ type response struct {
 	hijacked    bool // the handler took the connection over (hijack.go)
 	aborted     bool // the handler panicked with ErrAbortHandler
 
-	// For the Observer (observe.go), set only when there is one.
-	start, queued mono   // the head's first byte; the wait for a worker
-	hstart, hend  mono   // the handler's run
-	base          int64  // work.out + len(wbuf) before this answer
-	headBytes     int64  // length of the head written
-	reason        string // the server's answer in the handler's place
-	err           error  // why the answer is cut short
 }
 
 func (w *response) init(c *conn, r *Request) {
@@ -303,7 +296,7 @@ func (w *response) commit(final bool) {
 		b = http1.AppendField(b, f.Name, f.Value)
 	}
 	c.wbuf = http1.EndHead(b)
-	w.headBytes = int64(len(c.wbuf) - before)
+	c.meter.head = int64(len(c.wbuf) - before)
 	if len(body) > 0 && !w.noBody {
 		if w.chunked {
 			c.wbuf = http1.AppendChunk(c.wbuf, body)

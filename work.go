@@ -31,6 +31,9 @@ type work struct {
 	// request it serves (observe.go).
 	ans    Answer
 	waited mono
+	// meter is what the Observer is told of the answer under way,
+	// gathered while it is made (set only with an Observer).
+	meter answerMeter
 	// out counts the bytes written to the connection with this work
 	// (for Answer.Bytes); it restarts when the work is taken again.
 	out int64
