@@ -167,6 +167,11 @@ func (c *conn) readBody(p []byte, deadline time.Time) (int, error) {
 // then costs one hand-back of a worker per len(p) bytes, not one per
 // packet.
 func (c *conn) readSlowly(p []byte, deadline time.Time, fill bool) (int, error) {
+	// Bytes already in the socket (an upload at speed) are taken
+	// without touching the read deadline, a timer update per read.
+	if n := c.readNow(p); n > 0 {
+		return n, nil
+	}
 	dl := toMono(deadline)
 	if grace := monoNow() + mono(parkGrace); dl == 0 || grace < dl {
 		c.setReadDeadline(grace)
