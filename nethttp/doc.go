@@ -124,22 +124,46 @@
 //
 // A wrapped request costs the engine's one allocation (the request's
 // exchange: the adapter's handler is not a wharf.RequestReleaser,
-// because a net/http handler may keep its request) and, in the
-// adapter, for a handler that sets one header and writes its body
-// (TestAllocsPerRequest, BenchmarkWrapPlaintext):
+// because a net/http handler may keep its request, and with it the
+// request's context, whose values the engine's reused exchange could
+// not keep answering) and, in the adapter, for a handler that sets one
+// header and writes its body (TestAllocsPerRequest,
+// BenchmarkWrapPlaintext):
 //
-//	the adapter's exchange (ResponseWriter, URL, body, room for 10 values)  1
-//	the *http.Request (http.Request.WithContext)                           1
-//	the request's header map: 1 with no field but Host, 2 with up to 8 names  1-2
-//	the response's header map, and its first entry's group                  2
-//	each value the handler sets ([]string)                                  1 each
+//	the adapter's exchange: the *http.Request, its URL, its body,
+//	  room for 10 header values, the ResponseWriter (768 B)              1
+//	the request's header map: the map, and its group once it has a name  1-2
+//	each value the handler sets (the []string of Header().Set)           1 each
 //
-// that is 6 for the benchmark's /plaintext handler and wrk's request
-// (7 for a browser's request with 9 fields), and 7 per request with
-// the engine's. A target
-// whose path has percent-encoding or characters url.URL escapes is
-// parsed by url.ParseRequestURI (one more); a handler that sets no
-// Content-Type has its body's first bytes held in a 512-byte buffer
-// (one more); a request routed by a wharf.ServeMux has its path values
-// copied with http.Request.SetPathValue (a map: two more).
+// that is 3 for the benchmark's /plaintext handler and wrk's request
+// (4 for a browser's request with 9 fields), and 4 per request with
+// the engine's.
+//
+// Why each one is there: the *http.Request (and so everything it
+// points to: URL, Header, Body, the values) may be kept by the
+// handler after it returns, a goroutine reading r.Context() for
+// instance, which net/http allows, so it is never reused; it is built
+// in one allocation, with the context set by copying what
+// http.Request.WithContext returns rather than keeping its copy. The
+// request's header map has to be a new map for the same reason (and a
+// handler may write to it). The []string is allocated by http.Header's
+// Set itself.
+//
+// What is reused: the response's header map and the 512-byte buffer
+// that holds a body's first bytes to sniff its Content-Type come from
+// pools, and go back to them, emptied, when the handler returns.
+// net/http's Handler contract forbids using the ResponseWriter (and so
+// the map its Header method returned) after ServeHTTP returns; a
+// handler that calls a method of its ResponseWriter after returning
+// still gets wharf.ErrHandlerDone (and from Header a new map), because
+// the ResponseWriter itself is not reused, but one that writes to the
+// map it kept from Header after returning would write to another
+// request's header. A map that grew past 32 names is not kept.
+//
+// Beyond that: a target whose path has percent-encoding or characters
+// url.URL escapes is parsed by url.ParseRequestURI (one more); a
+// request routed by a wharf.ServeMux has its path values copied with
+// http.Request.SetPathValue (a map: two more); a request with more
+// than 10 header names has its values in a slice of their own (one
+// more).
 package nethttp

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wharfhttp/wharf"
@@ -35,15 +36,23 @@ const sniffLen = 512
 // may not be used after the handler returns (its methods then return
 // wharf.ErrHandlerDone). Every field is owned by the goroutine running
 // the handler.
+//
+// The header map and the sniffing buffer come from pools and go back
+// to them when the handler returns (finish): net/http's Handler
+// contract makes using the ResponseWriter after ServeHTTP returned
+// invalid, and the map is the ResponseWriter's (reached through
+// Header). The writer itself is not reused, so that a handler that
+// calls its methods after returning anyway gets ErrHandlerDone (and a
+// throwaway map from Header) rather than another request's answer.
 type responseWriter struct {
 	ww     wharf.ResponseWriter // the engine's; immutable
-	header http.Header          // the handler's map; made by the first Header call
+	header http.Header          // the handler's map; from headerPool at the first Header call
 
 	status   int    // set by WriteHeader (or the first Write); 0 before
 	declared int64  // the Content-Length the handler set, or -1
 	accepted int64  // body bytes the handler wrote, held back or not
 	written  int64  // body bytes handed to ww
-	sniff    []byte // body bytes held back to sniff a Content-Type; made when first needed
+	sniff    []byte // body bytes held back to sniff a Content-Type; from sniffPool when first needed
 	sniffing bool   // the Content-Type is to be sniffed from the first body bytes
 	headSent bool   // ww.WriteHeader was called (or the 101 head written)
 	hijacked bool   // the handler took the connection (Hijack)
@@ -63,9 +72,56 @@ func (w *responseWriter) init(ww wharf.ResponseWriter) {
 // Header implements http.ResponseWriter.
 func (w *responseWriter) Header() http.Header {
 	if w.header == nil {
-		w.header = make(http.Header)
+		if w.done {
+			// Called after the handler returned: a map of its own, so
+			// that it cannot reach the pool (see finish).
+			return make(http.Header)
+		}
+		w.header = getHeader()
 	}
 	return w.header
+}
+
+// Pools of response header maps and sniffing buffers, shared by every
+// wrapped handler: a map or buffer is put back, emptied, when the
+// handler that had it returned (responseWriter.finish).
+var (
+	headerPool sync.Pool // of http.Header, empty
+	sniffPool  sync.Pool // of *[sniffLen]byte
+)
+
+// maxPooledHeader is the most names a response header map may have
+// had to be put back in headerPool: clear keeps a map's capacity, and
+// an exceptional answer's big map is not kept for every later one.
+const maxPooledHeader = 32
+
+func getHeader() http.Header {
+	if h, _ := headerPool.Get().(http.Header); h != nil {
+		return h
+	}
+	return make(http.Header)
+}
+
+// newSniff returns an empty buffer of sniffLen bytes for w.sniff.
+func newSniff() []byte {
+	if b, _ := sniffPool.Get().(*[sniffLen]byte); b != nil {
+		return b[:0]
+	}
+	return make([]byte, 0, sniffLen)
+}
+
+// release puts the header map and the sniffing buffer back in their
+// pools; w no longer refers to them.
+func (w *responseWriter) release() {
+	if h := w.header; h != nil && len(h) <= maxPooledHeader {
+		clear(h)
+		headerPool.Put(h)
+	}
+	w.header = nil
+	if cap(w.sniff) == sniffLen {
+		sniffPool.Put((*[sniffLen]byte)(w.sniff[:sniffLen]))
+	}
+	w.sniff = nil
 }
 
 // WriteHeader implements http.ResponseWriter. As in net/http, a code
@@ -100,13 +156,22 @@ func (w *responseWriter) copyHeader() {
 	code := w.status
 	wh := w.ww.Header()
 	var kbuf [32]string
-	keys := kbuf[:0]
-	for k := range w.header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	haveType := false
+	var enc, te, cl string
+	for _, k := range sortedKeys(kbuf[:0], w.header) {
 		vs := w.header[k]
+		// What net/http's Header.Get of these canonical names would
+		// return, noted on the way instead of looked up again.
+		switch k {
+		case "Content-Type":
+			haveType = true // even with a nil value: no sniffing
+		case "Content-Encoding":
+			enc = firstOf(vs)
+		case "Transfer-Encoding":
+			te = firstOf(vs)
+		case "Content-Length":
+			cl = firstOf(vs)
+		}
 		switch {
 		case len(vs) == 0, k == "Trailer", strings.HasPrefix(k, http.TrailerPrefix):
 			continue
@@ -122,14 +187,38 @@ func (w *responseWriter) copyHeader() {
 			}
 		}
 	}
-	_, haveType := w.header["Content-Type"]
-	w.sniffing = bodyAllowed(code) && !haveType &&
-		w.header.Get("Content-Encoding") == "" && w.header.Get("Transfer-Encoding") == ""
-	if cl := w.header.Get("Content-Length"); cl != "" {
+	w.sniffing = bodyAllowed(code) && !haveType && enc == "" && te == ""
+	if cl != "" {
 		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
 			w.declared = v
 		}
 	}
+}
+
+// sortedKeys appends h's keys to keys, sorted. A map whose one key is
+// Content-Type (the usual handler's) is not ranged over: a range draws
+// a random starting point, which costs more than a lookup.
+func sortedKeys(keys []string, h http.Header) []string {
+	if len(h) == 1 {
+		if _, ok := h["Content-Type"]; ok {
+			return append(keys, "Content-Type")
+		}
+	}
+	for k := range h {
+		keys = append(keys, k)
+	}
+	if len(keys) > 1 {
+		slices.Sort(keys)
+	}
+	return keys
+}
+
+// firstOf is the first of vs, or "" (http.Header.Get's answer).
+func firstOf(vs []string) string {
+	if len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // cleanValue is a value as net/http's Header.Write sends it: CR and LF
@@ -194,7 +283,7 @@ func (w *responseWriter) write(p []byte, s string) (int, error) {
 	if w.sniffing {
 		if len(w.sniff)+n < sniffLen {
 			if w.sniff == nil {
-				w.sniff = make([]byte, 0, sniffLen)
+				w.sniff = newSniff()
 			}
 			w.sniff = append(w.sniff, p...)
 			w.sniff = append(w.sniff, s...)
@@ -232,7 +321,7 @@ func (w *responseWriter) detect(p []byte, s string) {
 		b = p
 	} else {
 		if w.sniff == nil {
-			w.sniff = make([]byte, 0, sniffLen)
+			w.sniff = newSniff()
 		}
 		b = w.sniff
 		if p != nil {
@@ -307,6 +396,7 @@ func (w *responseWriter) finish() {
 		}
 	}
 	w.done = true
+	w.release()
 }
 
 // SetReadDeadline is for http.ResponseController: the engine has no

@@ -39,14 +39,19 @@ type wharfHandler struct {
 	h http.Handler // immutable
 }
 
-// exchange is one request's allocation besides the http.Request: the
-// ResponseWriter, the URL, the body, and room for the values of the
-// usual number of header fields. It is never reused: whatever the
-// handler keeps of it (a goroutine reading Body, the URL) stays its
-// own after it returns.
+// exchange is the adapter's one allocation per request: the
+// *http.Request the handler gets, its URL, its body, room for the
+// values of the usual number of header fields, and the ResponseWriter.
+// It is never reused: a handler may keep the *http.Request (a
+// goroutine reading r.Context(), r.URL or r.Header after ServeHTTP
+// returned is legal in net/http), so nothing reachable from it is
+// ever handed to another request. Only what net/http forbids using
+// after ServeHTTP returns is reused: the ResponseWriter's header map
+// and its sniffing buffer (see responseWriter.finish).
 type exchange struct {
-	w    responseWriter
+	req  http.Request
 	url  url.URL
+	w    responseWriter
 	body requestBody
 	te   [1]string
 	vals [10]string
@@ -96,6 +101,12 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 			req.TransferEncoding = x.te[:]
 		}
 	}
+	// http.Request's context can only be set by WithContext (or
+	// Clone), which returns a new Request. WithContext is inlined and
+	// its copy does not escape, so it stays on the stack and is copied
+	// into the exchange: the Request costs no allocation of its own.
+	x.req = *req.WithContext(r.Context())
+	hr := &x.req
 	x.w.init(ww)
 	defer func() {
 		if v := recover(); v != nil {
@@ -107,9 +118,6 @@ func (h *wharfHandler) ServeHTTP(ww wharf.ResponseWriter, r *wharf.Request) {
 			panic(v)
 		}
 	}()
-	// WithContext copies req to the heap (the http.Request allocation);
-	// the literal above stays on the stack.
-	hr := req.WithContext(r.Context())
 	if r.Pattern != "" {
 		// Routed by a wharf.ServeMux: its pattern and path values.
 		hr.Pattern = r.Pattern
