@@ -2,6 +2,7 @@ package wharf
 
 import (
 	"errors"
+	"io"
 	"net"
 	"time"
 
@@ -18,6 +19,7 @@ type fileSend struct {
 	progress   time.Time // last time the client took bytes
 	closeAfter bool      // close the connection once it is sent
 	corked     bool      // TCP_CORK is set on the connection for this send
+	hold       io.Closer // non-nil: fd is the handler's own, kept open until hold.Close
 
 	// ans is the answer the Observer is told of when the send ends
 	// (endSend); nil without an Observer. total is the file body's
@@ -34,14 +36,20 @@ var errFileShrank = errors.New("wharf: file shorter than its Content-Length")
 // the worker goes on serving the connection; false means it was parked
 // or closed.
 func (c *conn) continueSend() bool {
-	if !c.send.corked {
-		// Head and body leave in full segments, as nginx's tcp_nopush
-		// does: without it the socket, TCP_NODELAY as Go sets it, pushes
-		// each piece sendfile adds as buffer space frees up, and the
-		// client needs more reads and wake-ups for the same bytes.
-		c.send.corked = c.setCork(true)
+	// Head and body leave in full segments, as nginx's tcp_nopush
+	// does: without it the socket, TCP_NODELAY as Go sets it, pushes
+	// the head alone and each piece sendfile adds as buffer space
+	// frees up, and the client needs more reads and wake-ups for the
+	// same bytes. The head goes with MSG_MORE (the sendfile that ends
+	// the body pushes it); TCP_CORK, two more system calls, is set
+	// only for a body that takes more than one sendfile.
+	var err error
+	if c.send.remaining > 0 {
+		err = c.flushMore()
+	} else {
+		err = c.flush() // nothing would push a head sent with MSG_MORE
 	}
-	if err := c.flush(); err != nil {
+	if err != nil {
 		c.closeSend(err)
 		return false
 	}
@@ -52,6 +60,9 @@ func (c *conn) continueSend() bool {
 		c.out += n // the work's count: it may be another work after a park
 		if n > 0 {
 			fs.progress = time.Now()
+		}
+		if fs.remaining > 0 && !fs.corked {
+			fs.corked = c.setCork(true)
 		}
 		switch {
 		case err == nil && n == 0:
@@ -127,12 +138,57 @@ func (c *conn) canSendLater() bool {
 // whether that worked.
 func (c *conn) setCork(on bool) bool { return park.SetCork(c.raw, on) }
 
-// newFileSend duplicates f's descriptor and notes its offset (see
-// regularFile).
+// flushMore writes c.wbuf, the head of a file answer, with MSG_MORE
+// (park.SendMore): the kernel holds its last partial segment until the
+// body's bytes join it.
+func (c *conn) flushMore() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	c.setWriteDeadline()
+	n, err := park.SendMore(c.raw, c.wbuf)
+	if n == 0 && errors.Is(err, errors.ErrUnsupported) {
+		return c.flush()
+	}
+	c.out += int64(n)
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		c.writeFailed(err)
+	}
+	return err
+}
+
+// A heldFile is a file body whose descriptor the connection may use
+// as it is, without duplicating it (two system calls per answer: the
+// fcntl and the close), because its owner keeps the file open until
+// told otherwise: HoldFile returns a Closer whose Close says the
+// connection is done with the descriptor, or nil if the file cannot
+// be held (then it is duplicated). A file server's open-file cache
+// holds its files this way, by reference count. Only files that also
+// say their offset (FileOffset) are held: the descriptor's own offset
+// may be shared, so it is never used.
+type heldFile interface {
+	HoldFile() io.Closer
+}
+
+// newFileSend notes f's descriptor, held (heldFile) or duplicated, and
+// its offset (see regularFile).
 func newFileSend(f regularFile, n int64) (*fileSend, error) {
 	at := int64(-1)
 	if fo, ok := f.(interface{ FileOffset() int64 }); ok {
 		at = fo.FileOffset()
+	}
+	if hf, ok := f.(heldFile); ok && at >= 0 {
+		if hold := hf.HoldFile(); hold != nil {
+			fd, err := park.FileFD(f)
+			if err == nil {
+				return &fileSend{fd: fd, off: at, remaining: n, hold: hold}, nil
+			}
+			hold.Close()
+		}
 	}
 	fd, off, err := park.DupFile(f, at, n)
 	if err != nil {
@@ -142,7 +198,12 @@ func newFileSend(f regularFile, n int64) (*fileSend, error) {
 }
 
 func (fs *fileSend) close() {
-	if fs.fd >= 0 {
+	switch {
+	case fs.hold != nil:
+		fs.hold.Close() // the descriptor is its owner's: not closed here
+		fs.hold = nil
+		fs.fd = -1
+	case fs.fd >= 0:
 		park.CloseFile(fs.fd)
 		fs.fd = -1
 	}

@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -46,6 +47,40 @@ func (of *openFile) release() {
 	if of.refs.Add(-1) == 0 {
 		of.f.Close()
 	}
+}
+
+// use returns the file of as a request reads it (see openUse).
+func (of *openFile) use() *openUse { return (*openUse)(of) }
+
+// An openUse is a file of the open-file cache as the fs.File a request
+// answers from, while the request holds a reference: Stat answers
+// from the entry (no system call), ReadAt and Read read the shared
+// file, Close does nothing (the request's reference is released by
+// whoever took it). sendFile hands the server a body that the server
+// may hold (fileSection.HoldFile), so that it sends from the shared
+// descriptor instead of a duplicate.
+type openUse openFile
+
+func (u *openUse) Stat() (fs.FileInfo, error)              { return u.fi, nil }
+func (u *openUse) Read(p []byte) (int, error)              { return u.f.Read(p) }
+func (u *openUse) ReadAt(p []byte, off int64) (int, error) { return u.f.ReadAt(p, off) }
+func (u *openUse) Close() error                            { return nil }
+func (u *openUse) entry() *openFile                        { return (*openFile)(u) }
+
+// An openHold is a reference to an openFile that the server holds
+// while it sends from the file's descriptor; Close releases it.
+type openHold openFile
+
+func (oh *openHold) Close() error {
+	(*openFile)(oh).release()
+	return nil
+}
+
+// hold takes a reference for the server (see openHold). The caller
+// holds one already, so the file is open.
+func (of *openFile) hold() io.Closer {
+	of.refs.Add(1)
+	return (*openHold)(of)
 }
 
 // get returns the entry for key with a reference the caller must
@@ -122,7 +157,7 @@ func (h *Handler) serveOpen(w wharf.ResponseWriter, r *wharf.Request, key string
 			return false
 		}
 	}
-	h.serveResource(w, r, key, of.name, of.f, of.fi, of.sides)
+	h.serveResource(w, r, key, of.name, of.use(), of.fi, of.sides)
 	return true
 }
 

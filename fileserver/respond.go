@@ -174,6 +174,8 @@ func readerAt(content []byte, f fs.File) io.ReaderAt {
 func sendFile(w wharf.ResponseWriter, f fs.File, off, n int64) error {
 	var src io.Reader
 	switch ff := f.(type) {
+	case *openUse:
+		src = &fileSection{f: ff.f, off: off, n: n, fi: ff.fi, of: ff.entry()}
 	case *os.File:
 		src = &fileSection{f: ff, off: off, n: n}
 	case io.ReaderAt:
@@ -200,6 +202,8 @@ type fileSection struct {
 	f   *os.File
 	off int64
 	n   int64
+	fi  fs.FileInfo // f's, if known: Stat makes no system call
+	of  *openFile   // the open-file cache's entry for f, if any: HoldFile
 }
 
 func (s *fileSection) Read(p []byte) (int, error) {
@@ -219,5 +223,23 @@ func (s *fileSection) Read(p []byte) (int, error) {
 }
 
 func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
-func (s *fileSection) Stat() (os.FileInfo, error)            { return s.f.Stat() }
 func (s *fileSection) FileOffset() int64                     { return s.off }
+
+func (s *fileSection) Stat() (os.FileInfo, error) {
+	if s.fi != nil {
+		return s.fi, nil
+	}
+	return s.f.Stat()
+}
+
+// HoldFile lets a server that sends the file itself use f's descriptor
+// as it is, without duplicating it, until it closes the Closer
+// returned: a reference to the open-file cache's entry, which keeps f
+// open. It returns nil (the server duplicates the descriptor) for a
+// file the request closes when it is done.
+func (s *fileSection) HoldFile() io.Closer {
+	if s.of == nil {
+		return nil
+	}
+	return s.of.hold()
+}

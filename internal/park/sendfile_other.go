@@ -16,3 +16,7 @@ func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64) (int64, error) {
 	return 0, errors.ErrUnsupported
 }
 func SetCork(raw syscall.RawConn, on bool) bool { return false }
+func FileFD(sc syscall.Conn) (int, error)       { return -1, errors.ErrUnsupported }
+func SendMore(raw syscall.RawConn, p []byte) (int, error) {
+	return 0, errors.ErrUnsupported
+}
