@@ -123,15 +123,15 @@
 // # Cost
 //
 // A wrapped request costs the engine's one allocation (the request's
-// exchange: the adapter's handler is not a wharf.RequestReleaser,
-// because a net/http handler may keep its request, and with it the
-// request's context, whose values the engine's reused exchange could
-// not keep answering) and, in the adapter, for a handler that sets one
-// header and writes its body (TestAllocsPerRequest,
-// BenchmarkWrapPlaintext):
+// exchange: Wrap's handler is not a wharf.RequestReleaser unless the
+// net/http handler promises to be one, see below, because a net/http
+// handler may keep its request, and with it the request's context,
+// whose values the engine's reused exchange could not keep answering)
+// and, in the adapter, for a handler that sets one header and writes
+// its body (TestAllocsPerRequest, BenchmarkWrapPlaintext):
 //
 //	the adapter's exchange: the *http.Request, its URL, its body,
-//	  room for 10 header values, the ResponseWriter (768 B)              1
+//	  room for 9 header values, the ResponseWriter (768 B)               1
 //	the request's header map: the map, and its group once it has a name  1-2
 //	each value the handler sets (the []string of Header().Set)           1 each
 //
@@ -164,6 +164,17 @@
 // url.URL escapes is parsed by url.ParseRequestURI (one more); a
 // request routed by a wharf.ServeMux has its path values copied with
 // http.Request.SetPathValue (a map: two more); a request with more
-// than 10 header names has its values in a slice of their own (one
+// than 9 header names has its values in a slice of their own (one
 // more).
+//
+// A handler with a ReleasesRequest method promises, as a
+// wharf.RequestReleaser does, to keep nothing of the request or the
+// ResponseWriter after it returns (see Wrap). For it the adapter's
+// exchanges come from a pool, each with the request header map it
+// keeps (emptied, and every other field zeroed, between requests), and
+// Wrap's handler is a wharf.RequestReleaser, so the engine reuses its
+// own exchange: the /plaintext handler costs one allocation per
+// request in all, the []string of its Header().Set
+// (TestAllocsReleasing). A handler that breaks the promise sees a
+// later request's values in what it kept.
 package nethttp

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -119,5 +121,93 @@ func TestRequestKeptAfterReturn(t *testing.T) {
 		if got[id] != want {
 			t.Errorf("request %d kept: %+v, want %+v", i, got[id], want)
 		}
+	}
+}
+
+// releasingFunc is an http.HandlerFunc with the promise of a
+// wharf.RequestReleaser.
+type releasingFunc func(http.ResponseWriter, *http.Request)
+
+func (f releasingFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) { f(w, r) }
+func (releasingFunc) ReleasesRequest()                                   {}
+
+// echoRequest writes what a reused exchange could carry over from one
+// request to the next: the URL, the body and its framing, the X-
+// fields, the pattern and the path value "id".
+func echoRequest(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+	var xs []string
+	for k, vs := range r.Header {
+		if strings.HasPrefix(k, "X-") {
+			xs = append(xs, k+"="+strings.Join(vs, ","))
+		}
+	}
+	slices.Sort(xs)
+	fmt.Fprintf(w, "%s?%s|%v|%d|%s|%s|%s|%s", r.URL.Path, r.URL.RawQuery, r.TransferEncoding, r.ContentLength, body, xs, r.Pattern, r.PathValue("id"))
+}
+
+// With a handler that promises to keep nothing, exchanges and request
+// header maps are reused: directly on the server (which then reuses
+// its own exchanges too) and behind a wharf.ServeMux, nothing of one
+// request shows in the next.
+func TestReleasingReuse(t *testing.T) {
+	h := Wrap(releasingFunc(echoRequest))
+	if _, ok := h.(wharf.RequestReleaser); !ok {
+		t.Fatal("Wrap of a handler with ReleasesRequest is not a wharf.RequestReleaser")
+	}
+	mux := wharf.NewServeMux()
+	mux.Handle("/items/{id}", h)
+	mux.Handle("/", h)
+	type req struct {
+		method, target, body string
+		chunked              bool
+		hdr                  []string
+		want                 string
+	}
+	reqs := []req{
+		{"GET", "/a?x=1", "", false, []string{"X-One: 1", "X-Two: 2"}, "/a?x=1|[]|0||[X-One=1 X-Two=2]"},
+		{"POST", "/b", "hello", false, nil, "/b?|[]|5|hello|[]"},
+		{"POST", "/c?q", "chunky", true, []string{"X-Three: 3"}, "/c?q|[chunked]|-1|chunky|[X-Three=3]"},
+		{"GET", "/items/7", "", false, nil, "/items/7?|[]|0||[]"},
+		{"GET", "/a?x=2", "", false, []string{"X-One: uno", "X-One: dos"}, "/a?x=2|[]|0||[X-One=uno,dos]"},
+		{"GET", "/items/8", "", false, []string{"X-Two: deux"}, "/items/8?|[]|0||[X-Two=deux]"},
+		{"GET", "/d", "", false, nil, "/d?|[]|0||[]"},
+	}
+	for _, srv := range []struct {
+		name string
+		h    wharf.Handler
+	}{{"direct", h}, {"mux", mux}} {
+		t.Run(srv.name, func(t *testing.T) {
+			addr := startWharfHandler(t, srv.h, nil)
+			c := newClient(t)
+			for range 3 {
+				for _, rq := range reqs {
+					var body io.Reader
+					if rq.body != "" {
+						body = strings.NewReader(rq.body)
+						if rq.chunked {
+							body = io.MultiReader(body) // no length: sent chunked
+						}
+					}
+					// The pattern and the path value "id".
+					want := rq.want + "||"
+					if srv.name == "mux" {
+						if id, ok := strings.CutPrefix(rq.target, "/items/"); ok {
+							want = rq.want + "|/items/{id}|" + id
+						} else {
+							want = rq.want + "|/|"
+						}
+					}
+					resp, got := do(t, c, rq.method, "http://"+addr+rq.target, body, rq.hdr...)
+					if resp.StatusCode != 200 || got != want {
+						t.Errorf("%s %s: %d %q, want %q", rq.method, rq.target, resp.StatusCode, got, want)
+					}
+				}
+			}
+		})
 	}
 }
