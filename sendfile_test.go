@@ -103,3 +103,39 @@ func TestStalledReaderTimesOut(t *testing.T) {
 	}
 	t.Logf("connection ended after %d bytes: %v", n, err)
 }
+
+// A file answer's head goes with MSG_MORE and its body, sent in one
+// sendfile, is not corked: nothing may hold either back waiting for
+// more (TCP_CORK would for 200 ms, a head left with MSG_MORE for
+// good). Sequential keep-alive requests each answer at once.
+// (TestFileBodyIntact and TestFileSendUncorks send bodies that take
+// many sendfile calls.)
+func TestFileAnswersNotHeldBack(t *testing.T) {
+	for _, size := range []int{100 << 10, 300 << 10} {
+		path, sum := bigFile(t, size)
+		addr := startServer(t, &Server{Handler: fileHandler(t, path)})
+		tr := &http.Transport{}
+		client := &http.Client{Transport: tr}
+		start := time.Now()
+		const n = 20
+		for i := 0; i < n; i++ {
+			resp, err := client.Get("http://" + addr + "/file")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if sha256.Sum256(b) != sum {
+				t.Fatalf("%d bytes: body differs (%d bytes)", size, len(b))
+			}
+		}
+		tr.CloseIdleConnections()
+		// 20 answers held back 200 ms each would take 4 s; on loopback
+		// they take milliseconds (a race build on a busy machine may
+		// take some hundreds).
+		t.Logf("%d answers of %d bytes: %v", n, size, time.Since(start))
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%d answers of %d bytes took %v: held back", n, size, d)
+		}
+	}
+}
