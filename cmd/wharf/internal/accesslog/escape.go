@@ -11,6 +11,16 @@ import (
 
 const hexDigits = "0123456789ABCDEF"
 
+// jsonPlain[c] says that byte c goes into a JSON string as it is: the
+// printable ASCII bytes but '"' and '\\'. They are also the bytes that
+// appendText writes as they are.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7F; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendText appends s escaped as nginx escapes variables by default
 // (log_format escape=default): '"', '\\', the bytes below 0x20 and
 // those from 0x7F up are written \xHH; every other byte as it is. An
@@ -19,10 +29,17 @@ func appendText[S ~string | ~[]byte](b []byte, s S) []byte {
 	if len(s) == 0 {
 		return append(b, '-')
 	}
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		return append(b, s...)
+	}
 	plain := 0 // s[plain:i] is to be copied as it is
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7F || c == '"' || c == '\\' {
+		if !jsonPlain[c] {
 			b = append(b, s[plain:i]...)
 			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
 			plain = i + 1
@@ -39,12 +56,23 @@ func appendText[S ~string | ~[]byte](b []byte, s S) []byte {
 // every line is valid UTF-8 JSON.
 func appendJSONString[S ~string | ~[]byte](b []byte, s S) []byte {
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	// Most values need no escape at all: one look at each byte, then
+	// one copy.
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	b = append(b, s[:i]...)
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			// Copy a run of bytes that need no escape at once.
 			j := i
-			for j < len(s) && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\' {
+			for j < len(s) && jsonPlain[s[j]] {
 				j++
 			}
 			if j > i {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharfhttp/wharf"
@@ -105,18 +106,21 @@ func (f Format) String() string {
 // AppendLine appends the line of a in format f, newline included, with
 // times in loc, and returns the extended slice. It allocates nothing
 // when b has room (but for the text of a.Err, which an error may build
-// when asked).
+// when asked, and once a second, for the time's text).
 func (f Format) AppendLine(b []byte, a *wharf.Answer, loc *time.Location) []byte {
-	done := a.Start.Add(a.Duration).In(loc)
+	done := a.Start.Add(a.Duration)
+	st := stampOf(done, loc)
+	var hf headerFields
+	hf.read(a.Request)
 	if f == JSON {
-		return appendJSON(b, a, done)
+		return appendJSON(b, a, done, st, &hf)
 	}
 	r := a.Request
 	b = appendText(b, remoteIP(a.RemoteAddr))
 	b = append(b, " - "...)
-	b = appendUser(b, r, false)
+	b = appendUser(b, hf.auth, false)
 	b = append(b, " ["...)
-	b = appendCLFTime(b, done)
+	b = append(b, st.clf...)
 	b = append(b, "] \""...)
 	if r == nil {
 		b = append(b, '-')
@@ -133,9 +137,9 @@ func (f Format) AppendLine(b []byte, a *wharf.Answer, loc *time.Location) []byte
 	b = strconv.AppendInt(b, a.BodyBytes, 10)
 	if f == Combined {
 		b = append(b, " \""...)
-		b = appendText(b, field(r, "Referer"))
+		b = appendText(b, hf.referer)
 		b = append(b, "\" \""...)
-		b = appendText(b, field(r, "User-Agent"))
+		b = appendText(b, hf.userAgent)
 		b = append(b, '"')
 	}
 	b = append(b, " rt="...)
@@ -155,19 +159,23 @@ func (f Format) AppendLine(b []byte, a *wharf.Answer, loc *time.Location) []byte
 	return append(b, "\"\n"...)
 }
 
-// appendJSON appends a's line in the JSON format (see Format).
-func appendJSON(b []byte, a *wharf.Answer, done time.Time) []byte {
+// appendJSON appends a's line in the JSON format (see Format); done is
+// when the answer was done, st its second's text.
+func appendJSON(b []byte, a *wharf.Answer, done time.Time, st *stamp, hf *headerFields) []byte {
 	r := a.Request
 	var method, target, proto, host string
 	if r != nil {
 		method, target, proto, host = r.Method, r.Target, r.Proto(), r.Host
 	}
 	b = append(b, `{"time":"`...)
-	b = appendISOTime(b, done)
+	b = append(b, st.iso...)
+	b = append(b, '.')
+	b = appendDigits(b, done.Nanosecond()/1e6, 3)
+	b = append(b, st.isoZone...)
 	b = append(b, `","remote":`...)
 	b = appendJSONString(b, a.RemoteAddr)
 	b = append(b, `,"user":`...)
-	b = appendUser(b, r, true)
+	b = appendUser(b, hf.auth, true)
 	b = append(b, `,"method":`...)
 	b = appendJSONString(b, method)
 	b = append(b, `,"target":`...)
@@ -189,9 +197,9 @@ func appendJSON(b []byte, a *wharf.Answer, done time.Time) []byte {
 	b = append(b, `,"handler_ms":`...)
 	b = appendMillis(b, a.Handler)
 	b = append(b, `,"referer":`...)
-	b = appendJSONString(b, field(r, "Referer"))
+	b = appendJSONString(b, hf.referer)
 	b = append(b, `,"user_agent":`...)
-	b = appendJSONString(b, field(r, "User-Agent"))
+	b = appendJSONString(b, hf.userAgent)
 	b = append(b, `,"reason":`...)
 	b = appendJSONString(b, a.Reason)
 	b = append(b, `,"error":`...)
@@ -203,12 +211,38 @@ func appendJSON(b []byte, a *wharf.Answer, done time.Time) []byte {
 	return append(b, "}\n"...)
 }
 
-// field returns the value of r's header field name, "" without r.
-func field(r *wharf.Request, name string) string {
+// headerFields are the request header fields a line holds, found in
+// one pass over the header (three Header.Get calls would make three).
+type headerFields struct {
+	referer, userAgent, auth string
+}
+
+// read sets hf from r's header (nothing without r): the first field of
+// each name, as Header.Get.
+func (hf *headerFields) read(r *wharf.Request) {
 	if r == nil {
-		return ""
+		return
 	}
-	return r.Header.Get(name)
+	var seenRef, seenUA, seenAuth bool
+	for i := range r.Header {
+		f := &r.Header[i]
+		// The names' lengths differ: one comparison per field, most
+		// often none.
+		switch len(f.Name) {
+		case len("Referer"):
+			if !seenRef && strings.EqualFold(f.Name, "Referer") {
+				hf.referer, seenRef = f.Value, true
+			}
+		case len("User-Agent"):
+			if !seenUA && strings.EqualFold(f.Name, "User-Agent") {
+				hf.userAgent, seenUA = f.Value, true
+			}
+		case len("Authorization"):
+			if !seenAuth && strings.EqualFold(f.Name, "Authorization") {
+				hf.auth, seenAuth = f.Value, true
+			}
+		}
+	}
 }
 
 // remoteIP returns the IP of addr ("ip:port" or "[ip6]:port") without
@@ -246,14 +280,26 @@ func appendMillis(b []byte, d time.Duration) []byte {
 }
 
 // appendFixed appends n/10^decimals with that many decimals; n >= 0.
+// The digits are made right to left in one pass.
 func appendFixed(b []byte, n int64, decimals int) []byte {
-	div := int64(1)
+	var d [24]byte
+	i := len(d)
 	for range decimals {
-		div *= 10
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
 	}
-	b = strconv.AppendInt(b, n/div, 10)
-	b = append(b, '.')
-	return appendDigits(b, int(n%div), decimals)
+	i--
+	d[i] = '.'
+	for {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
 }
 
 // appendDigits appends n with exactly width digits, zero-padded.
@@ -266,6 +312,40 @@ func appendDigits(b []byte, n, width int) []byte {
 		n /= 10
 	}
 	return append(b, d[i:]...)
+}
+
+// A stamp is the text of one second in one Location, in both formats'
+// layouts: made once a second (stampOf), copied into each line.
+type stamp struct {
+	sec     int64          // Unix seconds
+	loc     *time.Location // the Location it is in
+	clf     []byte         // "02/Jan/2006:15:04:05 -0700"
+	iso     []byte         // "2006-01-02T15:04:05" (the milliseconds go after it)
+	isoZone []byte         // "-07:00", or "Z" for UTC
+}
+
+// lastStamp is the stamp of the latest second formatted. A line of
+// another second (or Location) makes a stamp of its own, kept if it is
+// the latest: answers finish a little out of order, and a line of the
+// second before does not replace the stamp of the current one.
+var lastStamp atomic.Pointer[stamp]
+
+// stampOf returns the stamp of t's second in loc. A zone's offset
+// changes on a whole second, so one stamp serves the whole second.
+func stampOf(t time.Time, loc *time.Location) *stamp {
+	sec := t.Unix()
+	if st := lastStamp.Load(); st != nil && st.sec == sec && st.loc == loc {
+		return st
+	}
+	lt := time.Unix(sec, 0).In(loc)
+	st := &stamp{sec: sec, loc: loc}
+	st.clf = appendCLFTime(make([]byte, 0, len("02/Jan/2006:15:04:05 -0700")), lt)
+	st.iso = appendISOSecond(make([]byte, 0, len("2006-01-02T15:04:05")), lt)
+	st.isoZone = appendZone(nil, lt, true)
+	if old := lastStamp.Load(); old == nil || old.sec <= sec || old.loc != loc {
+		lastStamp.Store(st)
+	}
+	return st
 }
 
 // appendCLFTime appends t as the Common Log Format writes it:
@@ -283,9 +363,9 @@ func appendCLFTime(b []byte, t time.Time) []byte {
 	return appendZone(b, t, false)
 }
 
-// appendISOTime appends t as RFC 3339 with milliseconds:
-// "2006-01-02T15:04:05.000-07:00", "Z" for UTC.
-func appendISOTime(b []byte, t time.Time) []byte {
+// appendISOSecond appends t's second as RFC 3339 without the
+// fraction and zone: "2006-01-02T15:04:05".
+func appendISOSecond(b []byte, t time.Time) []byte {
 	year, month, day := t.Date()
 	b = appendDigits(b, year, 4)
 	b = append(b, '-')
@@ -293,10 +373,7 @@ func appendISOTime(b []byte, t time.Time) []byte {
 	b = append(b, '-')
 	b = appendDigits(b, day, 2)
 	b = append(b, 'T')
-	b = appendClock(b, t)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/1e6, 3)
-	return appendZone(b, t, true)
+	return appendClock(b, t)
 }
 
 // appendClock appends t's time of day: "15:04:05".

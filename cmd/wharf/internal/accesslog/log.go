@@ -4,10 +4,11 @@
 // or to a file that logrotate may rotate (Reopen).
 //
 // Writing never blocks the server's workers: Answered formats the line
-// into a pooled buffer and hands it to a bounded queue; one goroutine
-// writes the queue out in batches. When the queue is full (the disk is
-// slower than the traffic) the line is dropped and counted (Dropped),
-// for the metrics to show.
+// on its own stack and appends it to a bounded buffer under a short
+// lock (a copy, never a write); one goroutine takes the buffer as a
+// whole, swapping in an empty one, and writes it out in one write(2).
+// When the buffer is full (the disk is slower than the traffic) the
+// line is dropped and counted (Dropped), for the metrics to show.
 package accesslog
 
 import (
@@ -45,8 +46,9 @@ type Config struct {
 	// nil.
 	Location *time.Location
 
-	// Queue is how many lines may wait to be written; past it, lines
-	// are dropped (Dropped). DefaultQueue if <= 0.
+	// Queue is how many lines may wait to be written; past it (or
+	// past maxPending bytes of them), lines are dropped (Dropped).
+	// DefaultQueue if <= 0.
 	Queue int
 
 	// FlushDelay is how long the writer waits after a write before the
@@ -61,28 +63,32 @@ type Config struct {
 // doc). Its methods are safe for concurrent use. Set it as a Server's
 // Observer; after the server has shut down, Close it.
 type Log struct {
-	format Format         // immutable
-	loc    *time.Location // immutable; never nil
-	delay  time.Duration  // immutable
-	queue  chan *line     // lines to write, bounded; read by the writer only
-	ctl    chan request   // Reopen's and Close's requests to the writer
-	done   chan struct{}  // closed when the writer has returned
+	format   Format         // immutable
+	loc      *time.Location // immutable; never nil
+	delay    time.Duration  // immutable
+	maxLines int            // immutable: Config.Queue
+	kick     chan struct{}  // (capacity 1) lines wait: wakes the writer once per batch
+	ctl      chan request   // Reopen's and Close's requests to the writer
+	done     chan struct{}  // closed when the writer has returned
 
-	closed  atomic.Bool   // set by Close: lines are dropped from then on
-	dropped atomic.Uint64 // lines dropped: queue full, closed, or failed write
+	mu      sync.Mutex
+	pending []byte // lines not yet taken by the writer; guarded by mu
+	lines   int    // how many lines pending holds; guarded by mu
+	closed  bool   // set by Close: lines are dropped from then on; guarded by mu
+
+	dropped atomic.Uint64 // lines dropped: buffer full, closed, or failed write
 
 	// out is the writer goroutine's (writer.go).
 	out output
 }
 
-// A line is a formatted line, pooled between Answered and the writer.
-type line struct{ b []byte }
+// lineSize is the room Answered formats a line in on its stack; a
+// longer line (a long target or user agent) is formatted on the heap.
+const lineSize = 512
 
-// linePool holds the lines' buffers. Lines longer than maxPooled (an
-// unusual target or user agent) are not kept.
-var linePool = sync.Pool{New: func() any { return &line{b: make([]byte, 0, 512)} }}
-
-const maxPooled = 16 << 10
+// maxPending bounds the bytes waiting to be written, whatever the
+// number of lines: 8192 lines of 1 KiB.
+const maxPending = 8 << 20
 
 // ErrClosed is Reopen's error after Close.
 var ErrClosed = errors.New("accesslog: closed")
@@ -93,11 +99,13 @@ var ErrClosed = errors.New("accesslog: closed")
 // denied") and no Log.
 func New(cfg Config) (*Log, error) {
 	l := &Log{
-		format: cfg.Format,
-		loc:    cfg.Location,
-		delay:  cfg.FlushDelay,
-		ctl:    make(chan request),
-		done:   make(chan struct{}),
+		format:   cfg.Format,
+		loc:      cfg.Location,
+		delay:    cfg.FlushDelay,
+		maxLines: cfg.Queue,
+		kick:     make(chan struct{}, 1),
+		ctl:      make(chan request),
+		done:     make(chan struct{}),
 	}
 	if l.loc == nil {
 		l.loc = time.Local
@@ -105,11 +113,9 @@ func New(cfg Config) (*Log, error) {
 	if l.delay <= 0 {
 		l.delay = DefaultFlushDelay
 	}
-	queue := cfg.Queue
-	if queue <= 0 {
-		queue = DefaultQueue
+	if l.maxLines <= 0 {
+		l.maxLines = DefaultQueue
 	}
-	l.queue = make(chan *line, queue)
 	if err := l.out.open(cfg.Path, cfg.Writer); err != nil {
 		return nil, err
 	}
@@ -117,31 +123,44 @@ func New(cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// Answered formats a's line and queues it for the writer; it never
-// waits for the writer. If the queue is full, or the Log is closed, the
-// line is dropped and counted (Dropped). It allocates nothing in the
-// steady state (but for the text of a.Err, for the rare answer cut
-// short whose error builds its text when asked).
+// Answered formats a's line and adds it to the lines the writer will
+// write; it never waits for the writer (only, for a copy's time, for
+// another Answered). If the buffer is full, or the Log is closed, the
+// line is dropped and counted (Dropped). It allocates nothing (but for
+// a line longer than lineSize, for the text of a.Err, for the rare
+// answer cut short whose error builds its text when asked, and once a
+// second for the time's text).
 func (l *Log) Answered(a *wharf.Answer) {
-	if l.closed.Load() {
+	var buf [lineSize]byte
+	b := l.format.AppendLine(buf[:0], a, l.loc)
+	l.mu.Lock()
+	if l.closed || l.lines >= l.maxLines || len(l.pending)+len(b) > maxPending {
+		l.mu.Unlock()
 		l.dropped.Add(1)
 		return
 	}
-	ln := linePool.Get().(*line)
-	ln.b = l.format.AppendLine(ln.b[:0], a, l.loc)
-	select {
-	case l.queue <- ln:
-	default:
-		l.dropped.Add(1)
-		putLine(ln)
+	first := l.lines == 0
+	l.pending = append(l.pending, b...)
+	l.lines++
+	l.mu.Unlock()
+	if first {
+		// The writer takes every line that waits when it wakes: one
+		// wake-up per batch.
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// putLine returns ln to the pool, unless it grew too big to keep.
-func putLine(ln *line) {
-	if cap(ln.b) <= maxPooled {
-		linePool.Put(ln)
-	}
+// take returns the lines waiting and their number, leaving spare (its
+// length set to 0) in their place.
+func (l *Log) take(spare []byte) ([]byte, int) {
+	l.mu.Lock()
+	b, n := l.pending, l.lines
+	l.pending, l.lines = spare[:0], 0
+	l.mu.Unlock()
+	return b, n
 }
 
 // Dropped returns how many lines were lost: dropped because the queue
@@ -165,7 +184,11 @@ func (l *Log) Reopen() error {
 // the server has shut down, so that every answer is logged. Later calls
 // return ErrClosed.
 func (l *Log) Close() error {
-	if l.closed.Swap(true) {
+	l.mu.Lock()
+	was := l.closed
+	l.closed = true
+	l.mu.Unlock()
+	if was {
 		return ErrClosed
 	}
 	err := l.call(opClose)

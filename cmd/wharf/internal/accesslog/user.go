@@ -2,35 +2,37 @@ package accesslog
 
 import (
 	"strings"
-
-	"github.com/wharfhttp/wharf"
 )
 
 // maxUser bounds the decoded credentials looked at for a user name; a
 // longer user name is cut there (a legitimate one is far shorter).
 const maxUser = 192
 
-// appendUser appends the user name of r's Basic Authorization field
-// (RFC 7617), as nginx's $remote_user: escaped as text ("-" when there
-// is none, or it does not decode), or with json as a JSON string (""
-// when none). It decodes on the stack: no allocation.
-func appendUser(b []byte, r *wharf.Request, json bool) []byte {
+// appendUser appends the user name of the Basic credentials in auth,
+// an Authorization field's value (RFC 7617), as nginx's $remote_user:
+// escaped as text ("-" when there is none, or it does not decode), or
+// with json as a JSON string ("" when none). It decodes on the stack:
+// no allocation.
+func appendUser(b []byte, auth string, json bool) []byte {
+	if auth == "" {
+		if json {
+			return append(b, `""`...)
+		}
+		return append(b, '-')
+	}
 	var buf [maxUser]byte
-	user := basicUser(r, &buf)
+	user := basicUser(auth, &buf)
 	if json {
 		return appendJSONString(b, user)
 	}
 	return appendText(b, user)
 }
 
-// basicUser decodes into buf the user name of r's Basic credentials:
-// what comes before the first ':' of the decoded user-pass. It returns
-// nil when r has none, or they are not valid base64.
-func basicUser(r *wharf.Request, buf *[maxUser]byte) []byte {
-	if r == nil {
-		return nil
-	}
-	v := r.Header.Get("Authorization")
+// basicUser decodes into buf the user name of the Basic credentials in
+// v, an Authorization field's value: what comes before the first ':'
+// of the decoded user-pass. It returns nil when v holds none, or they
+// are not valid base64.
+func basicUser(v string, buf *[maxUser]byte) []byte {
 	// The scheme is case-insensitive (RFC 9110 11.1).
 	if len(v) < 6 || !strings.EqualFold(v[:6], "basic ") {
 		return nil

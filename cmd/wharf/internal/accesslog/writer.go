@@ -8,8 +8,8 @@ import (
 )
 
 // The writer goroutine (run) owns the output: it alone writes the
-// lines, flushes them and opens and closes the file. Answered only
-// sends to the queue; Reopen and Close send it requests.
+// lines and opens and closes the file. Answered only appends to the
+// pending lines; Reopen and Close send it requests.
 
 // An op is a request to the writer.
 type op int
@@ -26,17 +26,13 @@ type request struct {
 	reply chan error
 }
 
-// batchSize is how many bytes the writer gathers before a write.
-const batchSize = 64 << 10
-
 // output is where the lines go; owned by the writer goroutine once New
 // has returned.
 type output struct {
 	path  string    // the file's path; "" when w is the Config's Writer
 	w     io.Writer // the open file, or the Config's Writer
 	file  *os.File  // w when it is a file this Log opened; else nil
-	batch []byte    // lines not yet written
-	lines uint64    // how many lines batch holds
+	spare []byte    // the buffer given to Answered at the next take
 	err   error     // the first write or close error, for Close
 }
 
@@ -67,20 +63,20 @@ func openFile(path string) (*os.File, error) {
 	return f, nil
 }
 
-// run is the writer goroutine: it waits for a line, writes every line
-// queued with it in one batch, then waits l.delay so that the next
-// lines gather (a busy server then costs one write per delay, and
-// wakes the writer once per delay, not once per line). An idle Log
-// waits without a timer. It returns after a Close request.
+// run is the writer goroutine: woken by the first line of a batch, it
+// takes every line waiting and writes them in one write, then waits
+// l.delay so that the next lines gather (a busy server then costs one
+// write per delay, and wakes the writer once per delay, not once per
+// line). An idle Log waits without a timer. It returns after a Close
+// request.
 func (l *Log) run() {
 	defer close(l.done)
 	timer := time.NewTimer(l.delay)
 	timer.Stop()
 	for {
 		select {
-		case ln := <-l.queue:
-			l.add(ln)
-			l.drain()
+		case <-l.kick:
+			l.flush()
 		case r := <-l.ctl:
 			if l.serve(r) {
 				return
@@ -99,10 +95,10 @@ func (l *Log) run() {
 	}
 }
 
-// serve carries out r after writing the lines queued so far, and
-// reports whether the writer must return.
+// serve carries out r after writing the lines waiting, and reports
+// whether the writer must return.
 func (l *Log) serve(r request) (stop bool) {
-	l.drain()
+	l.flush()
 	o := &l.out
 	switch r.op {
 	case opReopen:
@@ -132,44 +128,26 @@ func (l *Log) serve(r request) (stop bool) {
 	}
 }
 
-// add appends ln to the batch, writing the batch out first if it is
-// full, and returns ln's buffer to the pool.
-func (l *Log) add(ln *line) {
-	o := &l.out
-	if len(o.batch)+len(ln.b) > batchSize && len(o.batch) > 0 {
-		l.flush()
-	}
-	o.batch = append(o.batch, ln.b...)
-	o.lines++
-	putLine(ln)
-}
+// maxKept is the largest buffer kept for the next batch; a larger one
+// (from a burst, the pending lines at their bound) is left to the
+// garbage collector.
+const maxKept = 4 << 20
 
-// drain adds every line queued now, then writes the batch out.
-func (l *Log) drain() {
-	for {
-		select {
-		case ln := <-l.queue:
-			l.add(ln)
-		default:
-			l.flush()
-			return
-		}
-	}
-}
-
-// flush writes the batch out. Lines lost in a failed write are counted
-// as dropped; the next batch is tried again.
+// flush takes the lines waiting and writes them out. Lines lost in a
+// failed write are counted as dropped; the next batch is tried again.
 func (l *Log) flush() {
 	o := &l.out
-	if len(o.batch) == 0 {
-		return
-	}
-	if _, err := o.w.Write(o.batch); err != nil {
-		l.dropped.Add(o.lines)
-		if o.err == nil {
-			o.err = fmt.Errorf("accesslog: %w", err)
+	b, n := l.take(o.spare)
+	if len(b) > 0 {
+		if _, err := o.w.Write(b); err != nil {
+			l.dropped.Add(uint64(n))
+			if o.err == nil {
+				o.err = fmt.Errorf("accesslog: %w", err)
+			}
 		}
 	}
-	o.batch = o.batch[:0]
-	o.lines = 0
+	if cap(b) > maxKept {
+		b = nil
+	}
+	o.spare = b[:0]
 }
