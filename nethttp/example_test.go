@@ -75,3 +75,28 @@ func ExampleToHTTP() {
 	// Output:
 	// served by a wharf handler at /wharf/page
 }
+
+// plaintext is a net/http handler that keeps nothing of a request
+// after it returns, and says so with a ReleasesRequest method, as a
+// wharf.RequestReleaser does.
+type plaintext struct{}
+
+func (plaintext) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, "Hello, World!")
+}
+
+// ReleasesRequest promises that ServeHTTP keeps nothing of r or w
+// (no goroutine of its own reading them) after it returns.
+func (plaintext) ReleasesRequest() {}
+
+// A net/http handler that promises to keep nothing of its request:
+// Wrap makes it a wharf.RequestReleaser, whose requests' memory is
+// reused by the engine and the adapter.
+func ExampleWrap_releasesRequest() {
+	h := nethttp.Wrap(plaintext{})
+	_, ok := h.(wharf.RequestReleaser)
+	fmt.Println(ok)
+	// Output:
+	// true
+}
