@@ -63,12 +63,16 @@ func openFile(path string) (*os.File, error) {
 	return f, nil
 }
 
+// batchSize is how many bytes of lines make the writer write them
+// without waiting for the rest of its flush delay.
+const batchSize = 64 << 10
+
 // run is the writer goroutine: woken by the first line of a batch, it
 // takes every line waiting and writes them in one write, then waits
 // l.delay so that the next lines gather (a busy server then costs one
 // write per delay, and wakes the writer once per delay, not once per
-// line). An idle Log waits without a timer. It returns after a Close
-// request.
+// line), or less if batchSize bytes of lines gather first. An idle Log
+// waits without a timer. It returns after a Close request.
 func (l *Log) run() {
 	defer close(l.done)
 	timer := time.NewTimer(l.delay)
@@ -86,6 +90,8 @@ func (l *Log) run() {
 		timer.Reset(l.delay)
 		select {
 		case <-timer.C:
+		case <-l.full:
+			timer.Stop()
 		case r := <-l.ctl:
 			timer.Stop()
 			if l.serve(r) {
@@ -131,7 +137,7 @@ func (l *Log) serve(r request) (stop bool) {
 // maxKept is the largest buffer kept for the next batch; a larger one
 // (from a burst, the pending lines at their bound) is left to the
 // garbage collector.
-const maxKept = 4 << 20
+const maxKept = 1 << 20
 
 // flush takes the lines waiting and writes them out. Lines lost in a
 // failed write are counted as dropped; the next batch is tried again.
