@@ -41,7 +41,7 @@ func newLoopConn(t testing.TB, s *Server, req string) (*conn, *loopConn) {
 
 // serveOne reads and answers one request on c.
 func serveOne(t testing.TB, c *conn) {
-	if err := c.readHead(); err != nil {
+	if _, err := c.readHead(&job{}); err != nil {
 		t.Fatal(err)
 	}
 	if !c.handle() {

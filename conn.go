@@ -81,6 +81,7 @@ type conn struct {
 	parkTimeout bool  // parked with a read-header deadline (408 past it), not idle
 	parkWrite   bool  // parked to write (a file body), not to read
 	hurry       bool  // a slow request was just served while others waited
+	unread      bool  // taken by this worker and not read since (readHead)
 	answered    bool  // a request was handled on this connection
 }
 
@@ -103,48 +104,71 @@ func (c *conn) attach() {
 }
 
 // serve is the pool job: it serves requests until the connection
-// closes or goes idle (then it is parked and this job returns).
+// closes or goes idle (then it is parked and this job returns), or
+// until it is about to wait for its client while another parked
+// connection is ready: then that one is served next by the same job
+// (Server.takeReady).
 func (c *conn) serve() {
+	var j job
+	s := c.srv
+	for next := c; next != nil; {
+		next = next.serveTurn(&j)
+	}
+	if j.taker {
+		s.takers.Add(-1)
+	}
+}
+
+// A job is the state of a pool job that serves connections, across
+// the connections it serves (conn.serve).
+type job struct {
+	taker bool // holds a Server.takers slot (parking.go takeReady)
+}
+
+// serveTurn serves c until it closes, parks, or gives its worker up,
+// and returns the connection the job goes on with, or nil.
+func (c *conn) serveTurn(j *job) *conn {
 	defer c.endLease()
 	if c.nc == nil { // parked deep (deep.go)
 		if err := c.wake(); err != nil {
 			c.srv.untrack(c)
-			return
+			return nil
 		}
 	}
 	c.acquire()
+	c.unread = true
 	if c.readyAt != 0 {
 		c.waited = monoNow() - c.readyAt
 		c.readyAt = 0
 	}
 	if c.send != nil && !c.continueSend() {
-		return
+		return nil
 	}
 	turn := 0
 	for {
-		err := c.readHead()
+		next, err := c.readHead(j)
 		switch {
 		case err == nil:
 		case err == errParked:
-			return
+			return next
 		case err == errIdleClose:
 			c.close()
-			return
+			return nil
 		case err == errTimeout:
 			c.fail(&http1.Error{Status: 408, Reason: "request head not received in time"})
-			return
+			return nil
 		default:
 			var pe *http1.Error
 			if errors.As(err, &pe) {
 				if pe.Status == 505 && c.isH2CPreface() {
 					c.serveH2C()
-					return
+					return nil
 				}
 				c.fail(pe)
 			} else {
 				c.close() // EOF or a read error mid-head: nothing to answer
 			}
-			return
+			return nil
 		}
 		// Fairness: a busy keep-alive client never lets its worker go
 		// idle, so without a bound the first connections to get
@@ -165,7 +189,7 @@ func (c *conn) serve() {
 		// 15-40% less throughput than a slice of handler time only.
 		start := c.headStart // 0 if the head was read with an earlier one
 		if !c.handle() {
-			return
+			return nil
 		}
 		turn++
 		if c.srv.pool.Queued() > 0 && (turn >= turnRequests || start != 0 && monoNow()-start >= mono(turnSlice)) {
@@ -183,11 +207,11 @@ func (c *conn) serve() {
 			turn = 0
 			if c.flush() != nil {
 				c.close()
-				return
+				return nil
 			}
 			c.markReady()
 			if c.srv.pool.TryGo(c.serveFn) == nil {
-				return // the conn, with its work, now belongs to that job
+				return nil // the conn, with its work, now belongs to that job
 			}
 		}
 	}

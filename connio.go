@@ -35,9 +35,22 @@ func (c *conn) flush() error {
 	if len(c.wbuf) == 0 {
 		return nil
 	}
-	c.setWriteDeadline()
-	n, err := c.nc.Write(c.wbuf)
-	c.out += int64(n)
+	// Most answers fit in the socket's buffer: one send that cannot
+	// block (park.WriteNow says why it is made raw); the rest, if any,
+	// the ordinary way, within the write deadline.
+	p := c.wbuf
+	if c.raw != nil {
+		n := park.WriteNow(c.raw, p)
+		c.out += int64(n)
+		p = p[n:]
+	}
+	var err error
+	if len(p) > 0 {
+		c.setWriteDeadline()
+		var n int
+		n, err = c.nc.Write(p)
+		c.out += int64(n)
+	}
 	c.wbuf = c.wbuf[:0]
 	if err != nil {
 		c.writeFailed(err)

@@ -46,6 +46,7 @@ func (c *conn) deepen() error {
 	if err != nil {
 		return err
 	}
+	c.srv.parked.Forget(c.fd) // closed next, while nfd keeps the socket
 	s := c.srv
 	s.mu.Lock() // Server.Close reads c.nc under s.mu
 	nc := c.nc
@@ -61,6 +62,7 @@ func (c *conn) deepen() error {
 // (io.EOF: the client closed it) the descriptor is closed; the caller
 // untracks c.
 func (c *conn) wake() error {
+	c.srv.parked.Forget(c.fd) // Revive closes it, and the socket lives on
 	nc, err := park.Revive(c.fd)
 	c.fd = -1
 	if err != nil {

@@ -119,9 +119,11 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 	}
 }
 
-// Past deepAbove parked connections, idle ones are parked deep at once
-// (with the sweep's deepening off, exactly those); all of them still
-// work, and the sweep then parks the others deep too.
+// Past deepAbove parked connections, a connection whose client stayed
+// quiet for a whole parkGrace is parked deep at once (with the sweep's
+// deepening off, exactly those), while one parked at once because
+// others were parked shallow (readHead) waits for the sweep: it may be
+// a busy client between requests. All of them still work.
 func TestManyParkedConnectionsGoDeep(t *testing.T) {
 	s := &Server{Handler: remoteHandler}
 	addr := startServer(t, s)
@@ -139,17 +141,27 @@ func TestManyParkedConnectionsGoDeep(t *testing.T) {
 		conns[i], readers[i] = c, bufio.NewReader(c)
 		getOn(t, c, readers[i])
 	}
-	waitDeep(t, s, n-deepAbove)
 	waitFor(t, "every connection to park", func() bool { _, all := deepParked(s); return all == n })
-	waitSweeps(t, s, 2) // sweeps that would deepen the others were they on
-	if deep, all := deepParked(s); deep != n-deepAbove || all != n {
-		t.Errorf("%d parked, %d deep; want %d parked, the %d past %d deep", all, deep, n, n-deepAbove, deepAbove)
+	waitSweeps(t, s, 2) // sweeps that would deepen them were they on
+	if deep, _ := deepParked(s); deep != 0 {
+		// The first parked after its grace, when none was parked;
+		// every other at once, since others were parked shallow.
+		t.Errorf("%d parked deep with the sweep's deepening off, want 0", deep)
 	}
 	setSweep(true)
 	waitDeep(t, s, n)
+	// Every connection parked deep: one at a time (nothing else queued
+	// or parked shallow), each now parks after a grace, and deep at
+	// once. The sweep's deepening off, so that only that path can park
+	// them deep.
+	setSweep(false)
 	for i, c := range conns {
 		if got := getOn(t, c, readers[i]); got != c.LocalAddr().String() {
 			t.Fatalf("conn %d: RemoteAddr %q, want %q", i, got, c.LocalAddr())
+		}
+		waitFor(t, "the connection to park again", func() bool { _, all := deepParked(s); return all == n })
+		if deep, _ := deepParked(s); deep != n {
+			t.Fatalf("conn %d parked shallow after a grace, with %d parked", i, n)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package wharf
 import (
 	"errors"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
@@ -131,6 +132,11 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 	}
 	err := s.parked.Add(c, src, mode, deadline)
 	switch {
+	case err == park.ErrDraining && !c.answered:
+		// Shutdown began after its worker looked (readHead): a new
+		// connection still gets newConnGrace for its first request,
+		// waited for on a worker.
+		s.unpark(c)
 	case err == park.ErrDraining:
 		c.closeParked() // Shutdown began: an idle connection closes
 	case err != nil:
@@ -143,11 +149,7 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 // full, the connection is answered 503 and closed: its next request
 // cannot be served now, and holding it would queue without bound.
 func (s *Server) unpark(c *conn) {
-	c.rdl = 0             // the waiter may have set a deadline of its own
-	if c.serveFn == nil { // parked deep
-		c.serveFn = c.serve
-	}
-	c.markReady()
+	c.unparked()
 	err := s.pool.TryGo(c.serveFn)
 	if err != nil && c.parkWrite {
 		// A response is under way: it must not be cut short by a 503.
@@ -169,6 +171,58 @@ func (s *Server) unpark(c *conn) {
 		s.reject(c.nc, "overload")
 		s.untrack(c)
 	}
+}
+
+// unparked readies c, just out of the set, to be served.
+func (c *conn) unparked() {
+	c.rdl = 0             // the waiter may have set a deadline of its own
+	if c.serveFn == nil { // parked deep
+		c.serveFn = c.serve
+	}
+	c.markReady()
+}
+
+// othersWait reports whether other connections wait for a worker, so
+// that a worker should not wait for its own client (readHead): queued,
+// or parked shallow (parked deep, they are idle clients, and many idle
+// clients are no reason to stop waiting for a busy one). Never during
+// Shutdown (the set drains), nor without a set that Polls.
+func (s *Server) othersWait() bool {
+	return s.parked.Polls() && (s.parked.Len() > s.parked.Bare() || s.pool.Queued() > 0) && !s.closing.Load()
+}
+
+// takeReady takes out of the set a parked connection that is ready
+// now, for a worker that would otherwise wait for its own client's
+// next bytes (readHead): the worker serves it, and parks its own.
+//
+// This is how readiness reaches the workers under load. A ready
+// connection that goes through the set's goroutine and the pool's
+// queue waits for the Go scheduler twice: on a busy server (GOMAXPROCS
+// workers always runnable) the runtime polls the network, and so wakes
+// the set's goroutine, only when its run queue empties or every 10 ms
+// (sysmon), and then the connection waits behind the whole queue.
+// Taken here, it goes from the kernel's ready list (in the order it
+// became ready) to a worker that is running anyway: one epoll_wait(2)
+// per request, the way nginx's workers take their events. Jobs queued
+// in the pool are older and go first: with any queued, nothing is
+// taken. The caller checks othersWait first.
+func (s *Server) takeReady(j *job) *conn {
+	if !j.taker {
+		if s.takers.Add(1) > s.maxTakers {
+			s.takers.Add(-1)
+			return nil
+		}
+		j.taker = true
+	}
+	// The job runs on without blocking: let runnable goroutines (jobs
+	// just handed to workers, the accept loop) have the CPU first.
+	runtime.Gosched()
+	c, ok := s.parked.Poll()
+	if !ok {
+		return nil
+	}
+	c.unparked()
+	return c
 }
 
 // parkExpired handles a parked connection whose deadline passed.

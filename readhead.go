@@ -18,13 +18,16 @@ var (
 // readHead makes sure a complete request head is at rbuf[r0:], parsed
 // into c.head. It returns nil, errParked (the conn now belongs to the
 // set of parked connections), errIdleClose, errTimeout, an *http1.Error, or a read error.
+// With errParked, next is a connection that was parked and is ready,
+// taken for this worker to serve instead of waiting (Server.takeReady),
+// or nil.
 //
 // A small body (up to maxParkedBody, framed by Content-Length, without
 // "Expect: 100-continue") is read with its head: the handler runs only
 // once it is all in rbuf, so a client that trickles its body is parked
 // like one that trickles its head, holding no worker, and head and
 // body together must arrive within ReadHeaderTimeout + ReadTimeout.
-func (c *conn) readHead() error {
+func (c *conn) readHead(j *job) (next *conn, err error) {
 	s := c.srv
 	for {
 		waitBody := false
@@ -33,7 +36,7 @@ func (c *conn) readHead() error {
 			if err != http1.ErrNeedMore {
 				c.headLen = n
 				if err != nil || !c.bodyToCome() {
-					return err
+					return nil, err
 				}
 				waitBody = true
 			}
@@ -41,7 +44,7 @@ func (c *conn) readHead() error {
 		// Before waiting for the client, send what pipelined answers
 		// are buffered: the client may be waiting for them.
 		if err := c.flush(); err != nil {
-			return errIdleClose
+			return nil, errIdleClose
 		}
 		idle := c.r1 == c.r0
 		// Shutdown closes a connection between requests; one that has
@@ -49,10 +52,10 @@ func (c *conn) readHead() error {
 		// on the worker (the parked set is draining).
 		closingNew := s.closing.Load() && !c.answered
 		if idle && s.closing.Load() && !closingNew {
-			return errIdleClose
+			return nil, errIdleClose
 		}
 		if !c.makeRoom(waitBody) {
-			return &http1.Error{Status: 431, Reason: "request header fields too large"}
+			return nil, &http1.Error{Status: 431, Reason: "request header fields too large"}
 		}
 		// One monotonic clock read per wait: the deadlines are monos.
 		now := monoNow()
@@ -84,18 +87,42 @@ func (c *conn) readHead() error {
 			}
 		}
 		grace := parkGrace
-		if s.pool.Queued() > 0 {
-			// Others wait for a worker: do not hold this one for a
-			// client that has not sent its next request yet.
+		switch {
+		case closingNew:
+			grace = max(time.Duration(hard-now), 0)
+		case c.raw != nil && c.lease == nil && s.othersWait():
+			// Others wait for a worker, parked or queued: this one is
+			// not held for a client that has not sent its next bytes.
+			// It parks, where the workers that take ready connections
+			// see it, and this worker serves one whose bytes are
+			// there, if any (parking.go). Parking reports bytes that
+			// came since the last read, so there is no read to find
+			// the socket empty first; but a connection this worker has
+			// not read yet (just taken ready) is read once.
+			if c.unread {
+				c.unread = false
+				if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
+					if idle {
+						c.headStart = now
+						c.idleSince = 0
+					}
+					c.r1 += n
+					continue
+				}
+			}
+			next := s.takeReady(j)
+			c.release()
+			s.park(c, hard.time(), !idle, false)
+			return next, errParked
+		case s.pool.Queued() > 0:
+			// A connection without a descriptor (TLS), while others
+			// wait: a short wait, none after a slow request.
 			grace = queuedGrace
 			if c.hurry {
 				grace = 0 // no blocking read: look once, then park
 			}
 		}
 		c.hurry = false
-		if closingNew {
-			grace = max(time.Duration(hard-now), 0)
-		}
 		if grace > 0 {
 			dl := now + mono(grace)
 			if hard != 0 && hard < dl {
@@ -115,14 +142,14 @@ func (c *conn) readHead() error {
 				continue
 			}
 			if !isTimeout(err) {
-				return errIdleClose // EOF or reset: the client went away
+				return nil, errIdleClose // EOF or reset: the client went away
 			}
 		}
 		if hard != 0 && monoNow() >= hard {
 			if idle {
-				return errIdleClose
+				return nil, errIdleClose
 			}
-			return errTimeout
+			return nil, errTimeout
 		}
 		// Look without waiting: with no grace, once; after a timeout,
 		// once more without the runtime's deadline check (it may have
@@ -136,12 +163,15 @@ func (c *conn) readHead() error {
 			c.r1 += n
 			continue
 		}
-		if closingNew {
-			continue // wait on, to hard (checked above)
+		if closingNew || s.closing.Load() && !c.answered {
+			// Wait on, to hard (checked above); or Shutdown began
+			// during the wait, and this new connection gets
+			// newConnGrace too (the next turn of the loop).
+			continue
 		}
 		c.release()
 		s.park(c, hard.time(), !idle, grace == parkGrace)
-		return errParked
+		return nil, errParked
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,8 +148,10 @@ type Server struct {
 	newConnsTimed bool         // newConns was set once; guarded by mu
 	closingAt     atomic.Int64 // mono when Shutdown or Close began
 
-	count   counters     // Stats' counters (observe.go)
-	readers atomic.Int64 // connections parked on reader goroutines
+	count     counters     // Stats' counters (observe.go)
+	readers   atomic.Int64 // connections parked on reader goroutines
+	takers    atomic.Int32 // jobs that take ready connections (parking.go takeReady)
+	maxTakers int32        // bound on takers: GOMAXPROCS at start; immutable after it
 
 	closing   atomic.Bool    // Shutdown or Close began
 	stopped   atomic.Bool    // stopOnce ran
@@ -278,6 +281,7 @@ func (s *Server) start() error {
 	s.ctx, s.cancel = context.WithCancel(base)
 	s.pool = p
 	s.parked = s.newParking()
+	s.maxTakers = int32(runtime.GOMAXPROCS(0))
 	s.listeners = make(map[*net.Listener]struct{})
 	s.conns = make(map[*conn]struct{})
 	s.perIP = make(map[string]int)

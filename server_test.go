@@ -425,7 +425,8 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 	unblock := sync.OnceFunc(func() { close(proceed) })
 	defer unblock()
 
-	// An idle keep-alive connection, which Shutdown must close at once.
+	// A connection that has not sent a request yet, which Shutdown
+	// closes after newConnGrace.
 	idle, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -438,7 +439,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 		result <- exchangeRaw(t, addr, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	})
 	<-started
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), newConnGrace+8*time.Second)
 	defer cancel()
 	shutdown := make(chan error, 1)
 	wg.Go(func() { shutdown <- s.Shutdown(ctx) })
@@ -446,7 +447,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 
 	// While the request is in flight: the idle connection is closed,
 	// the listener too, and Shutdown waits.
-	idle.SetReadDeadline(time.Now().Add(2 * time.Second))
+	idle.SetReadDeadline(time.Now().Add(newConnGrace + 3*time.Second))
 	if n, err := idle.Read(make([]byte, 1)); err == nil || isTimeout(err) {
 		t.Errorf("idle connection still open during Shutdown (read %d, %v)", n, err)
 	}
@@ -604,11 +605,16 @@ func TestCloseStopsEverything(t *testing.T) {
 
 func TestWriteAfterHandlerReturns(t *testing.T) {
 	kept := make(chan ResponseWriter, 1)
-	addr := startServer(t, &Server{Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
+	// The observer is told once the exchange is over: the late write
+	// comes after it (the client's having the answer is no
+	// synchronisation with the server's goroutine).
+	rec := new(recorder)
+	addr := startServer(t, &Server{Observer: rec, Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
 		w.WriteString("x")
 		kept <- w
 	})})
 	exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	waitAnswers(t, rec, 1)
 	w := <-kept
 	if _, err := w.WriteString("late"); !errors.Is(err, ErrHandlerDone) {
 		t.Errorf("late write: %v", err)

@@ -9,6 +9,10 @@ import "syscall"
 // arrive.
 func ReadNow(raw syscall.RawConn, p []byte) int { return 0 }
 
+// WriteNow is not available here: it returns 0, and the owner writes
+// the ordinary way.
+func WriteNow(raw syscall.RawConn, p []byte) int { return 0 }
+
 // waitReadable waits until the socket has bytes to read (or EOF or an
 // error to report). On Windows RawConn.Read waits with a zero-byte
 // read after the callback's first false, which completes at once when

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -76,8 +77,22 @@ type Set[T any] struct {
 
 	mu sync.Mutex
 	// entries holds every parked value by token; the set owns them
-	// until they are taken out.
+	// until they are taken out. count is len(entries), kept for Len,
+	// which is read without the lock on the hot path.
 	entries map[uint64]entry[T]
+	count   atomic.Int64
+	bare    atomic.Int64 // how many entries are bare (Bare)
+	// polledAt is when Poll was last called (the set's monotonic
+	// clock): while callers poll, the set's goroutine leaves ready
+	// values to them (polling).
+	polledAt atomic.Int64
+	// stash holds, from stash[stashHead:], the tokens of values found
+	// ready by a Poll beyond the one it returned, in the order they
+	// became ready: the next Polls take them first, or the set's
+	// goroutine delivers them when no one polls (deliverStash).
+	// Guarded by mu.
+	stash     []uint64
+	stashHead int
 	// watches holds the descriptors watched for hang-ups, by token
 	// (tokens with watchBit set).
 	watches  map[uint64]watch
@@ -96,6 +111,7 @@ type entry[T any] struct {
 	deadline int64 // nanoseconds on the set's monotonic clock; 0: none
 	fd       int32
 	mode     Mode
+	bare     bool // parked on a bare descriptor (Source.Raw nil)
 }
 
 type watch struct {
@@ -113,6 +129,10 @@ type poller interface {
 	add(tok uint64, src Source, mode Mode, deadline time.Time) error
 	// remove stops waiting on fd.
 	remove(fd int32)
+	// poll puts in toks the tokens of descriptors that are ready now,
+	// without waiting, and returns how many (0 also when the mechanism
+	// cannot tell). A watch's event is delivered, not returned.
+	poll(toks []uint64) int
 	// stop releases the mechanism; the goroutines end.
 	stop()
 }
@@ -144,21 +164,122 @@ func (s *Set[T]) Add(v T, src Source, mode Mode, deadline time.Time) error {
 	}
 	s.next++
 	tok := s.next
-	s.entries[tok] = entry[T]{v: v, deadline: toMono(deadline), fd: src.FD, mode: mode}
+	e := entry[T]{v: v, deadline: toMono(deadline), fd: src.FD, mode: mode, bare: src.Raw == nil}
+	s.entries[tok] = e
 	err := s.poll.add(tok, src, mode, deadline)
 	if err != nil {
 		delete(s.entries, tok)
+	} else {
+		s.counted(e, 1)
 	}
 	s.mu.Unlock()
 	return err
 }
 
-// Len reports how many values are parked.
-func (s *Set[T]) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.entries)
+// Len reports how many values are parked. It takes no lock: a value
+// added or taken out concurrently may or may not be counted.
+func (s *Set[T]) Len() int { return int(s.count.Load()) }
+
+// Bare reports how many of the parked values wait on a bare descriptor
+// (see Detach), as Len does.
+func (s *Set[T]) Bare() int { return int(s.bare.Load()) }
+
+// counted counts e in (d = 1) or out (d = -1) of the set's counts.
+func (s *Set[T]) counted(e entry[T], d int64) {
+	s.count.Add(d)
+	if e.bare {
+		s.bare.Add(d)
+	}
 }
+
+// Poll takes out of the set a value whose descriptor is ready now and
+// returns it, without waiting: the value is then the caller's, as if
+// given to Events.Ready (which is not called for it). ok is false when
+// no value is ready, or the mechanism cannot tell without waiting (the
+// waiter).
+//
+// Poll is how a worker that is about to wait for its own client serves
+// a ready connection instead (the root package's parking.go): the
+// connection goes from the kernel's ready list to a running goroutine
+// without a hand-off through the set's goroutine and the pool's queue,
+// so it does not wait for the scheduler to run them. One epoll_wait(2)
+// per call; callers check Len first.
+func (s *Set[T]) Poll() (v T, ok bool) {
+	s.mu.Lock()
+	for s.stashHead < len(s.stash) {
+		tok := s.stash[s.stashHead]
+		s.stashHead++
+		if e, ok := s.takeLocked(tok); ok {
+			s.mu.Unlock()
+			s.polledAt.Store(int64(time.Since(base)))
+			return e.v, true
+		}
+	}
+	s.stash, s.stashHead = s.stash[:0], 0
+	s.mu.Unlock()
+	var toks [pollBatch]uint64
+	n := s.poll.poll(toks[:])
+	s.mu.Lock()
+	for i, tok := range toks[:n] {
+		if e, taken := s.takeLocked(tok); taken && !ok {
+			v, ok = e.v, true
+			s.stash = append(s.stash, toks[i+1:n]...)
+			break
+		}
+		// Taken by a sweep or Drain meanwhile: the next one.
+	}
+	s.mu.Unlock()
+	if ok {
+		s.polledAt.Store(int64(time.Since(base)))
+	} else {
+		// None ready: the caller stops polling, and the set's
+		// goroutine delivers the next ones.
+		s.polledAt.Store(0)
+	}
+	return v, ok
+}
+
+// pollBatch is how many ready values one Poll's epoll_wait(2) takes
+// at most: one is returned, the others stashed for the next Polls, so
+// that under load a system call finds several.
+const pollBatch = 16
+
+// deliverStash delivers the values stashed by Poll (for the set's
+// goroutine, when no one polls).
+func (s *Set[T]) deliverStash() {
+	for {
+		s.mu.Lock()
+		if s.stashHead == len(s.stash) {
+			s.stash, s.stashHead = s.stash[:0], 0
+			s.mu.Unlock()
+			return
+		}
+		tok := s.stash[s.stashHead]
+		s.stashHead++
+		e, ok := s.takeLocked(tok)
+		s.mu.Unlock()
+		if ok {
+			s.ev.Ready(e.v)
+		}
+	}
+}
+
+// polling reports whether Poll took a value within pollingFor: then the
+// set's goroutine leaves ready values to the callers of Poll rather
+// than deliver them itself, so that they are served in the order they
+// became ready instead of part of them through the callbacks (Events
+// .Ready: the root package queues them for its workers, behind the
+// running ones). pollingFor after the last Poll that took a value, or at
+// once after one that found none, the goroutine takes over again: a
+// caller of Poll that stopped (its handler is slow) does not hold up
+// the others for longer.
+func (s *Set[T]) polling(now time.Time) bool {
+	return int64(now.Sub(base))-s.polledAt.Load() < int64(pollingFor)
+}
+
+// pollingFor is how long after a Poll the set's goroutine leaves ready
+// values to the callers of Poll.
+const pollingFor = time.Millisecond
 
 // Sweeps reports how many deadline sweeps the set has made (for tests
 // that wait for one instead of sleeping).
@@ -174,17 +295,28 @@ func (s *Set[T]) WaitsWritable() bool {
 	return ok
 }
 
+// Polls reports whether Poll can find ready values (epoll).
+func (s *Set[T]) Polls() bool { return s.WaitsWritable() }
+
 // Ages reports whether the set ages values (Events.Age; epoll).
 func (s *Set[T]) Ages() bool { return s.WaitsWritable() }
 
-// take removes the entry tok; ok is false if it is no longer parked.
+// take removes the entry tok, whose descriptor was reported ready; ok
+// is false if it is no longer parked. The descriptor stays registered
+// with the mechanism, disarmed (one-shot), so that parking it again
+// costs one system call instead of two (epoller.add).
 func (s *Set[T]) take(tok uint64) (e entry[T], ok bool) {
 	s.mu.Lock()
-	e, ok = s.entries[tok]
-	delete(s.entries, tok)
+	e, ok = s.takeLocked(tok)
 	s.mu.Unlock()
+	return e, ok
+}
+
+func (s *Set[T]) takeLocked(tok uint64) (e entry[T], ok bool) {
+	e, ok = s.entries[tok]
 	if ok {
-		s.poll.remove(e.fd)
+		delete(s.entries, tok)
+		s.counted(e, -1)
 	}
 	return e, ok
 }
@@ -210,9 +342,11 @@ func (s *Set[T]) sweep(now time.Time, age bool) {
 		switch {
 		case e.deadline != 0 && m >= e.deadline:
 			delete(s.entries, tok)
+			s.counted(e, -1)
 			due = append(due, e)
 		case age && tok <= mark && e.mode == Read && len(aged) < maxAged && s.ev.Age(e.v):
 			delete(s.entries, tok)
+			s.counted(e, -1)
 			aged = append(aged, e)
 		}
 	}
@@ -241,6 +375,7 @@ func (s *Set[T]) Drain(keep func(v T, mode Mode) bool) []T {
 			continue
 		}
 		delete(s.entries, tok)
+		s.counted(e, -1)
 		out = append(out, e.v)
 		fds = append(fds, e.fd)
 	}
@@ -257,6 +392,12 @@ func (s *Set[T]) Stop() {
 	s.poll.stop()
 	s.wg.Wait()
 }
+
+// Forget unregisters fd from the mechanism, if it is registered (a
+// value taken out of the set leaves its descriptor registered; see
+// take): for a descriptor about to be closed while another refers to
+// the same socket, whose registration the kernel would keep.
+func (s *Set[T]) Forget(fd int32) { s.poll.remove(fd) }
 
 // Watch watches fd, whose connection is being served (not parked), for
 // its peer going away: a hang-up or error, or the peer's FIN, but not

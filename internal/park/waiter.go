@@ -39,4 +39,6 @@ func (w *waiter[T]) add(tok uint64, src Source, mode Mode, deadline time.Time) e
 
 func (w *waiter[T]) remove(fd int32) {}
 
+func (w *waiter[T]) poll([]uint64) int { return 0 }
+
 func (w *waiter[T]) stop() {}
