@@ -191,6 +191,29 @@ func (s *Server) othersWait() bool {
 	return s.parked.Polls() && (s.parked.Len() > s.parked.Bare() || s.pool.Queued() > 0) && !s.closing.Load()
 }
 
+// parkNew parks a new connection that found the pool full, to be
+// served when its first request comes, as nginx takes a new connection
+// into its event loop: 10,000 clients connecting at once would
+// otherwise get 503s while the server keeps up with them. If the
+// server is overloaded, the connection is answered 503 when it is
+// ready and the pool is still full (unpark), which costs no more than
+// answering it now. It reports false when c cannot be parked (no
+// descriptor the set can watch, or Shutdown began): the caller answers
+// 503.
+func (s *Server) parkNew(c *conn) bool {
+	if c.raw == nil || !s.parked.Polls() || s.closing.Load() {
+		return false
+	}
+	now := monoNow()
+	c.idleSince = now
+	var dl time.Time
+	if t := s.cfg.idleTimeout; t > 0 {
+		dl = (now + mono(t)).time()
+	}
+	s.park(c, dl, false, false)
+	return true
+}
+
 // takeReady takes out of the set a parked connection that is ready
 // now, for a worker that would otherwise wait for its own client's
 // next bytes (readHead): the worker serves it, and parks its own.

@@ -391,6 +391,9 @@ func (s *Server) accept(nc net.Conn, cfg *tls.Config) {
 	}
 	c.markReady()
 	if err := s.pool.TryGo(c.serveFn); err != nil {
+		if s.parkNew(c) {
+			return
+		}
 		s.untrack(c)
 		s.reject(nc, "overload")
 	}

@@ -92,6 +92,7 @@ var scenarios = []scenario{
 	{"plaintext", "plaintext handler", "GET /plaintext (\"Hello, World!\"), 64 connections", "req/s", true, false, false},
 	{"pipeline16", "pipelined x16", "GET /plaintext, 16 requests per write, 64 connections", "req/s", true, false, false},
 	{"conn1000", "1,000 connections", "GET /small.html, 1,000 concurrent keep-alive connections", "req/s", true, false, false},
+	{"conn10k", "10,000 connections", "GET /small.html, 10,000 concurrent keep-alive connections", "req/s", true, false, false},
 	{"connclose", "new connection per request", "GET /plaintext with Connection: close, 64 connections", "req/s", true, false, false},
 	{"gzcache-identity", "20 KB HTML page, no Accept-Encoding", "GET /page.html (20,480 B of generated HTML) without Accept-Encoding, 64 connections: the identity answer that gzcache-gzip and gzcache-br are compared with. wharf runs with Compress and Precompressed, fasthttp with Compress, CompressBrotli and AcceptByteRange; wharf-plain and fasthttp-plain, when run, are the same programs without those options", "req/s", true, false, false},
 	{"gzcache-gzip", "20 KB HTML page, cached gzip", "GET /page.html with Accept-Encoding: gzip, 64 connections: a compressed hit from the server's cache (the page has no sidecar; the first request compresses it). the page is 20,480 B, about 6.4 KB once gzipped", "req/s", true, false, false},
@@ -793,6 +794,23 @@ func renderTargets(res map[string][]*stat, ovl []*ovlStat) string {
 	row("file198", "nginx", 1.3, "198 B file, req/s")
 	row("plaintext", "fasthttp", 1.0, "plaintext, req/s")
 	row("pipeline16", "fasthttp", 1.0, "pipelined x16, req/s")
+	// Issue 11: many busy connections, throughput and tail.
+	p99 := func(scen, peer, label string) {
+		w, p := find(res[scen], "wharf"), find(res[scen], peer)
+		if w == nil || p == nil || w.P99ms == 0 || p.P99ms == 0 {
+			fmt.Fprintf(&b, "| %s | <= %s's | not measured | - | - |\n", label, peer)
+			return
+		}
+		met := "yes"
+		if w.P99ms > p.P99ms {
+			met = fmt.Sprintf("**no** (%.0f%% over)", 100*(w.P99ms/p.P99ms-1))
+		}
+		fmt.Fprintf(&b, "| %s | <= %s's | %.1f ms vs %.1f ms | %s | - |\n", label, peer, w.P99ms, p.P99ms, met)
+	}
+	row("conn1000", "fasthttp", 1.0, "1,000 busy connections, req/s")
+	p99("conn1000", "fasthttp", "1,000 busy connections, p99 latency (median of rounds)")
+	row("conn10k", "fasthttp", 1.0, "10,000 busy connections, req/s")
+	p99("conn10k", "fasthttp", "10,000 busy connections, p99 latency (median of rounds)")
 	row("file64k", "nginx", 1.0, "64 KB file, req/s")
 	row("file10m", "nginx", 0.95, "10 MB file, req/s")
 	// Issue 8: a compressed hit against the identity hit of the same
