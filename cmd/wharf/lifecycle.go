@@ -226,34 +226,19 @@ func (l *lifecycle) shutdown(sigs <-chan os.Signal, handover bool) error {
 	return l.drain(sigs, handover)
 }
 
-// handoverGrace is how long, after a restart, the old process serves
-// the connections it has accepted before it shuts down.
-//
-// It is still needed, though the engine's Shutdown now answers a
-// connection accepted just before it (it gives a connection that has
-// not sent its first request 2 s to send it): a worker that is in its
-// short wait for a new connection's first bytes (parkGrace, 5 ms) when
-// Shutdown begins decided before Shutdown that the connection is not a
-// closing new one, and when the wait ends it parks the connection in
-// the parked set, which Shutdown is draining, and that closes it
-// (readHead, then parkAdd's ErrDraining): the client, whose request was
-// on its way, sees its connection closed without an answer. Measured on
-// 2026-11-30 without this grace: TestBinaryRestart failed 2 runs of 10
-// ("http: server closed idle connection" on a new connection), and
-// bench/run's restart scenario counted 4 failed requests in 3 restarts
-// (clients that send their request up to 20 ms after connecting); with
-// it, none. With the grace, Shutdown begins a second after the
-// listeners closed, when every connection accepted before has either
-// sent its request or been parked as a new one, which Shutdown keeps.
-// Once the engine rechecks for a closing server before it parks a
-// connection that has not sent a request, this can go.
-const handoverGrace = time.Second
-
 const msgDrainingSignal = "signal while draining after a restart; a second one closes connections"
 
 // drain stops srv gracefully, within --shutdown-timeout (0: no limit).
-// A signal on sigs, or the timeout, turns it into a hard Close. After
-// a hand-over, the connections accepted get handoverGrace first.
+// A signal on sigs, or the timeout, turns it into a hard Close; after
+// a hand-over, only the second one does.
+//
+// After a hand-over, Shutdown begins as soon as the listeners are
+// closed: a connection accepted just before, whose first request has
+// not arrived yet, is not closed by it but gets the engine's
+// newConnGrace (2 s) to send that request, even when its worker was in
+// its short pre-park wait as Shutdown began (readHead rechecks for a
+// closing server before it parks a connection that has not sent a
+// request, and parkAdd hands such a connection back to a worker).
 func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 	sctx, cancel := context.WithCancel(context.Background())
 	if t := l.opts.shutdownTimeout; t > 0 {
@@ -274,19 +259,8 @@ func (l *lifecycle) drain(sigs <-chan os.Signal, handover bool) error {
 
 	// After a restart, no signal has come yet: the first one (systemd
 	// stopping the service while this process drains) asks for what is
-	// being done already, and only ends the grace.
+	// being done already, and is only logged.
 	signalled := !handover
-	if handover {
-		t := time.NewTimer(handoverGrace)
-		select {
-		case <-t.C:
-		case <-sctx.Done(): // the shutdown timeout
-		case sig := <-sigs:
-			t.Stop()
-			signalled = true
-			l.log.Info(msgDrainingSignal, "signal", sig.String())
-		}
-	}
 
 	done := make(chan error, 1)
 	go func() { done <- l.srv.Shutdown(sctx) }()
