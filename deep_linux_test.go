@@ -121,9 +121,10 @@ func TestDeepParkedConnectionServesNextRequest(t *testing.T) {
 
 // Past deepAbove parked connections, a connection whose client stayed
 // quiet for a whole parkGrace is parked deep at once (with the sweep's
-// deepening off, exactly those), while one parked at once because
-// others were parked shallow (readHead) waits for the sweep: it may be
-// a busy client between requests. All of them still work.
+// deepening off, exactly those): connections that each send one request
+// and go quiet are idle clients, not a run queue of busy ones (nothing
+// is taken from the set: park.Set.Busy is false). All of them still
+// work, one at a time parked deep at once again.
 func TestManyParkedConnectionsGoDeep(t *testing.T) {
 	s := &Server{Handler: remoteHandler}
 	addr := startServer(t, s)
@@ -141,12 +142,11 @@ func TestManyParkedConnectionsGoDeep(t *testing.T) {
 		conns[i], readers[i] = c, bufio.NewReader(c)
 		getOn(t, c, readers[i])
 	}
+	waitDeep(t, s, n-deepAbove)
 	waitFor(t, "every connection to park", func() bool { _, all := deepParked(s); return all == n })
-	waitSweeps(t, s, 2) // sweeps that would deepen them were they on
-	if deep, _ := deepParked(s); deep != 0 {
-		// The first parked after its grace, when none was parked;
-		// every other at once, since others were parked shallow.
-		t.Errorf("%d parked deep with the sweep's deepening off, want 0", deep)
+	waitSweeps(t, s, 2) // sweeps that would deepen the others were they on
+	if deep, all := deepParked(s); deep != n-deepAbove || all != n {
+		t.Errorf("%d parked, %d deep; want %d parked, the %d past %d deep", all, deep, n, n-deepAbove, deepAbove)
 	}
 	setSweep(true)
 	waitDeep(t, s, n)

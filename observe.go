@@ -91,6 +91,7 @@ type Stats struct {
 	SlowReaders  uint64 // connections reset because the client stopped reading (WriteTimeout)
 	BadRequests  uint64 // requests refused before a handler (4xx/5xx by the server)
 	TLSFailures  uint64 // TLS handshakes that failed
+	Taken        uint64 // ready connections a worker took from the parked set itself (doc.go, "Readiness")
 }
 
 // counters are the Server's Stats counters; atomic, written on the
@@ -98,7 +99,7 @@ type Stats struct {
 type counters struct {
 	accepted, overload, maxConns, maxConnsIP     atomic.Uint64
 	headTimeouts, bodyTimeouts, slowReaders, bad atomic.Uint64
-	tlsFailures                                  atomic.Uint64
+	tlsFailures, taken                           atomic.Uint64
 	handlersBusy                                 atomic.Int64
 }
 
@@ -128,6 +129,7 @@ func (s *Server) Stats() Stats {
 	st.SlowReaders = s.count.slowReaders.Load()
 	st.BadRequests = s.count.bad.Load()
 	st.TLSFailures = s.count.tlsFailures.Load()
+	st.Taken = s.count.taken.Load()
 	return st
 }
 

@@ -88,7 +88,7 @@ func (s *Server) parkReader(c *conn, deadline time.Time) {
 			// Shutdown may have begun: the request is served all the
 			// same, answered with "Connection: close".
 			c.pending += string(buf[:n])
-			s.unpark(c)
+			s.unpark(c, deadline)
 		case closing:
 			c.closeParked() // woken by Shutdown (wakeReaders)
 		case isTimeout(err):
@@ -136,7 +136,7 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 		// Shutdown began after its worker looked (readHead): a new
 		// connection still gets newConnGrace for its first request,
 		// waited for on a worker.
-		s.unpark(c)
+		s.unpark(c, deadline)
 	case err == park.ErrDraining:
 		c.closeParked() // Shutdown began: an idle connection closes
 	case err != nil:
@@ -148,7 +148,7 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 // unpark hands a ready connection back to the pool. When the pool is
 // full, the connection is answered 503 and closed: its next request
 // cannot be served now, and holding it would queue without bound.
-func (s *Server) unpark(c *conn) {
+func (s *Server) unpark(c *conn, deadline time.Time) {
 	c.unparked()
 	err := s.pool.TryGo(c.serveFn)
 	if err != nil && c.parkWrite {
@@ -183,12 +183,19 @@ func (c *conn) unparked() {
 }
 
 // othersWait reports whether other connections wait for a worker, so
-// that a worker should not wait for its own client (readHead): queued,
-// or parked shallow (parked deep, they are idle clients, and many idle
-// clients are no reason to stop waiting for a busy one). Never during
+// that a worker should not wait for its own client (readHead): queued
+// jobs, or connections parked shallow while workers are busy taking
+// ready ones (park.Set.Busy). Parked deep, connections are idle
+// clients; parked shallow while no one takes, most likely too: a
+// server with many idle clients and a few busy ones keeps waiting for
+// the busy ones (and parks the idle ones after their grace, deep when
+// many are parked, which is what keeps them cheap). Never during
 // Shutdown (the set drains), nor without a set that Polls.
 func (s *Server) othersWait() bool {
-	return s.parked.Polls() && (s.parked.Len() > s.parked.Bare() || s.pool.Queued() > 0) && !s.closing.Load()
+	if !s.parked.Polls() || s.closing.Load() {
+		return false
+	}
+	return s.pool.Queued() > 0 || s.parked.Len() > s.parked.Bare() && s.parked.Busy()
 }
 
 // parkNew parks a new connection that found the pool full, to be
@@ -244,6 +251,7 @@ func (s *Server) takeReady(j *job) *conn {
 	if !ok {
 		return nil
 	}
+	s.count.taken.Add(1)
 	c.unparked()
 	return c
 }

@@ -101,13 +101,19 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			// not read yet (just taken ready) is read once.
 			if c.unread {
 				c.unread = false
-				if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
+				n, gone := park.ReadNowGone(c.raw, c.rbuf[c.r1:])
+				if n > 0 {
 					if idle {
 						c.headStart = now
 						c.idleSince = 0
 					}
 					c.r1 += n
 					continue
+				}
+				if gone {
+					// It was ready for its EOF or an error, which
+					// parking again would report again at once.
+					return nil, errIdleClose
 				}
 			}
 			next := s.takeReady(j)

@@ -85,6 +85,9 @@ func TestRequestKeptAfterReturn(t *testing.T) {
 	checkLeaks(t)
 	const n = 20
 	release := make(chan struct{})
+	// entered orders each handler's wait.Add before the test's Wait
+	// (the client's having the answer is no synchronisation).
+	entered := make(chan struct{}, n)
 	type seen struct{ id, path, query, hdr, host, ctxErr string }
 	var (
 		mu   sync.Mutex
@@ -102,6 +105,7 @@ func TestRequestKeptAfterReturn(t *testing.T) {
 			got[s.id] = s
 			mu.Unlock()
 		}()
+		entered <- struct{}{}
 		w.Header().Set("X-Echo", r.Header.Get("X-Id"))
 		io.WriteString(w, "ok")
 	}), nil)
@@ -112,6 +116,9 @@ func TestRequestKeptAfterReturn(t *testing.T) {
 		if resp.StatusCode != 200 || body != "ok" || resp.Header.Get("X-Echo") != id {
 			t.Fatalf("request %d: %d %q %v", i, resp.StatusCode, body, resp.Header)
 		}
+	}
+	for range n {
+		<-entered
 	}
 	close(release)
 	wait.Wait()

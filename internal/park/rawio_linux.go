@@ -10,11 +10,27 @@ import (
 // when there are none (or at EOF or on an error, which the next
 // ordinary read reports).
 func ReadNow(raw syscall.RawConn, p []byte) int {
-	n := 0
-	raw.Control(func(fd uintptr) {
-		n = rawIO(syscall.SYS_READ, fd, p, 0)
-	})
+	n, _ := ReadNowGone(raw, p)
 	return n
+}
+
+// ReadNowGone is ReadNow that also reports, when it read nothing,
+// whether the peer is gone: the socket is at EOF or has an error
+// (the next ordinary read reports which), rather than empty.
+func ReadNowGone(raw syscall.RawConn, p []byte) (n int, gone bool) {
+	if len(p) == 0 {
+		return 0, false
+	}
+	raw.Control(func(fd uintptr) {
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
+		switch {
+		case errno == 0:
+			n, gone = int(r), r == 0
+		case errno != syscall.EAGAIN && errno != syscall.EINTR:
+			gone = true
+		}
+	})
+	return n, gone
 }
 
 // WriteNow writes what of p the socket behind raw takes now, without

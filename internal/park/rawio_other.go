@@ -9,6 +9,9 @@ import "syscall"
 // arrive.
 func ReadNow(raw syscall.RawConn, p []byte) int { return 0 }
 
+// ReadNowGone is not available here either: nothing read, not gone.
+func ReadNowGone(raw syscall.RawConn, p []byte) (int, bool) { return 0, false }
+
 // WriteNow is not available here: it returns 0, and the owner writes
 // the ordinary way.
 func WriteNow(raw syscall.RawConn, p []byte) int { return 0 }

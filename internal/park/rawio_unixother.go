@@ -9,14 +9,27 @@ import "syscall"
 // when there are none (or at EOF or on an error, which the next
 // ordinary read reports).
 func ReadNow(raw syscall.RawConn, p []byte) int {
-	n := 0
+	n, _ := ReadNowGone(raw, p)
+	return n
+}
+
+// ReadNowGone is ReadNow that also reports, when it read nothing,
+// whether the peer is gone: the socket is at EOF or has an error
+// (the next ordinary read reports which), rather than empty.
+func ReadNowGone(raw syscall.RawConn, p []byte) (n int, gone bool) {
+	if len(p) == 0 {
+		return 0, false
+	}
 	raw.Control(func(fd uintptr) {
 		m, err := syscall.Read(int(fd), p)
-		if err == nil && m > 0 {
-			n = m
+		switch {
+		case err == nil:
+			n, gone = m, m == 0
+		case err != syscall.EAGAIN && err != syscall.EINTR:
+			gone = true
 		}
 	})
-	return n
+	return n, gone
 }
 
 // WriteNow writes what of p the socket behind raw takes now, without

@@ -41,8 +41,9 @@ type Source struct {
 // Events are a Set's callbacks. Ready and Expired are required; each
 // gets a value that has left the set and now belongs to the callee.
 type Events[T any] struct {
-	// Ready is called when v's descriptor is ready for its Mode.
-	Ready func(v T)
+	// Ready is called when v's descriptor is ready for its Mode, with
+	// the deadline it was parked with (to park it again with).
+	Ready func(v T, deadline time.Time)
 	// Expired is called when v's deadline passed first.
 	Expired func(v T)
 	// Age, when set (and the mechanism ages values: Set.Ages), is
@@ -211,7 +212,7 @@ func (s *Set[T]) Poll() (v T, ok bool) {
 		s.stashHead++
 		if e, ok := s.takeLocked(tok); ok {
 			s.mu.Unlock()
-			s.polledAt.Store(int64(time.Since(base)))
+			s.took()
 			return e.v, true
 		}
 	}
@@ -230,7 +231,7 @@ func (s *Set[T]) Poll() (v T, ok bool) {
 	}
 	s.mu.Unlock()
 	if ok {
-		s.polledAt.Store(int64(time.Since(base)))
+		s.took()
 	} else {
 		// None ready: the caller stops polling, and the set's
 		// goroutine delivers the next ones.
@@ -259,10 +260,25 @@ func (s *Set[T]) deliverStash() {
 		e, ok := s.takeLocked(tok)
 		s.mu.Unlock()
 		if ok {
-			s.ev.Ready(e.v)
+			s.ev.Ready(e.v, monoTime(e.deadline))
 		}
 	}
 }
+
+// took records that Poll took a value now.
+func (s *Set[T]) took() { s.polledAt.Store(int64(time.Since(base))) }
+
+// Busy reports whether callers of Poll have taken a ready value lately
+// (within busyFor), and the last Poll found one: the set is then a run
+// queue that workers drain, rather than a place where idle values wait.
+func (s *Set[T]) Busy() bool {
+	last := s.polledAt.Load()
+	return last != 0 && int64(time.Since(base))-last < int64(busyFor)
+}
+
+// busyFor is how long after the last value taken the takers count as
+// Busy.
+const busyFor = 20 * time.Millisecond
 
 // polling reports whether Poll took a value within pollingFor: then the
 // set's goroutine leaves ready values to the callers of Poll rather
@@ -324,7 +340,7 @@ func (s *Set[T]) takeLocked(tok uint64) (e entry[T], ok bool) {
 // ready delivers the readiness of tok, if it is still parked.
 func (s *Set[T]) ready(tok uint64) {
 	if e, ok := s.take(tok); ok {
-		s.ev.Ready(e.v)
+		s.ev.Ready(e.v, monoTime(e.deadline))
 	}
 }
 
