@@ -61,10 +61,15 @@
 // of (park.ReadNow says why).
 //
 // Measured with 1,000 busy keep-alive connections (wrk -c1000, server
-// on one core; bench/NOTES.md has the runs): 60,600 req/s and a p99 of
-// 24-25 ms, against fasthttp's 59,700 and 33 ms in the same minute,
-// where the previous engine made 46,700 with a p99 of 66 ms. Rejected
-// on the way, with their numbers from the same harness:
+// on one core; bench/NOTES.md, "Issue 11", has the runs): in A/B runs
+// by hand, 60,600 req/s and a p99 of 24-25 ms, against fasthttp's
+// 59,700 and 33 ms in the same minute, where the previous engine made
+// 46,700 with a p99 of 66 ms; in bench/run's 3 rounds, 0.97x
+// fasthttp's req/s by the median of paired rounds, with a p99 of 29 ms
+// against its 25 ms (the previous engine: 0.76-0.80x, 60-80 ms against
+// 20-25 ms). With 10,000 busy connections the pool's queue still
+// overflows into 503s (0.43x fasthttp): that is open. Rejected on the
+// way, with their numbers from the same A/B runs:
 //
 //   - ready connections handed through the set's goroutine and a FIFO
 //     job queue (the previous engine): the goroutine and the workers
