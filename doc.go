@@ -91,7 +91,7 @@
 //     monitor handed the P to another thread whenever one outlasted its
 //     tick, 10,000-15,000 context switches in 3 s (fasthttp: under
 //     1,000), 39-47k req/s;
-//   - one event per epoll_wait: 0.7 calls a request, 52k req/s (16 per
+//   - one event per epoll_wait: 0.6 calls a request, 52k req/s (16 per
 //     call: 0.04, 60k).
 //
 // # Who owns what

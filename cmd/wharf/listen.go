@@ -10,11 +10,29 @@ import (
 )
 
 // A namedListener is a listening socket and its role: adminName for
-// the admin listener, any other name for a public one.
+// the admin listener, h3Name for the HTTP/3 (UDP) socket, any other
+// name for a public one. The HTTP/3 socket is pc, not ln.
 type namedListener struct {
 	name string
 	ln   net.Listener
+	pc   net.PacketConn // set instead of ln for the HTTP/3 socket
 }
+
+// conn is the socket, ln or pc.
+func (nl namedListener) conn() interface {
+	Close() error
+	LocalAddr() net.Addr
+} {
+	if nl.pc != nil {
+		return nl.pc
+	}
+	return listenerConn{nl.ln}
+}
+
+// listenerConn gives a listener the method names of a conn.
+type listenerConn struct{ net.Listener }
+
+func (lc listenerConn) LocalAddr() net.Addr { return lc.Addr() }
 
 const (
 	// adminName marks the admin listener among inherited sockets: a
@@ -22,6 +40,8 @@ const (
 	adminName = "admin"
 	// publicName is the name a restart gives the public listeners.
 	publicName = "public"
+	// h3Name is the name a restart gives the HTTP/3 (UDP) socket.
+	h3Name = "http3"
 )
 
 // Where the listeners come from, as logged.
@@ -37,6 +57,10 @@ const (
 type listeners struct {
 	public []net.Listener // at least one
 	admin  net.Listener   // nil without --admin-addr or an inherited admin socket
+	// packet is the HTTP/3 socket: handed over by a restart, or opened
+	// by run for --http3 (then owned by the HTTP/3 server, whose Serve
+	// closes it); nil otherwise.
+	packet net.PacketConn
 	from   string         // fromListen, fromSystemd or fromRestart
 
 	// ready is, in a process started by a restart, the pipe on which
@@ -65,7 +89,13 @@ func openListeners(opts *options) (*listeners, error) {
 		}
 	}
 	var admins []net.Listener
+	packets := 0
 	for _, nl := range named {
+		if nl.pc != nil {
+			l.packet = nl.pc
+			packets++
+			continue
+		}
 		if nl.name == adminName {
 			admins = append(admins, nl.ln)
 		} else {
@@ -77,6 +107,8 @@ func openListeners(opts *options) (*listeners, error) {
 		switch {
 		case len(admins) > 1:
 			problem = fmt.Sprintf("more than one socket named %q", adminName)
+		case packets > 1:
+			problem = fmt.Sprintf("more than one socket named %q", h3Name)
 		case len(l.public) == 0:
 			problem = fmt.Sprintf("no socket but the %q one to serve the site on", adminName)
 		}
@@ -121,10 +153,13 @@ func openListeners(opts *options) (*listeners, error) {
 func (l *listeners) named() []namedListener {
 	var named []namedListener
 	for _, ln := range l.public {
-		named = append(named, namedListener{publicName, ln})
+		named = append(named, namedListener{name: publicName, ln: ln})
 	}
 	if l.admin != nil {
-		named = append(named, namedListener{adminName, l.admin})
+		named = append(named, namedListener{name: adminName, ln: l.admin})
+	}
+	if l.packet != nil {
+		named = append(named, namedListener{name: h3Name, pc: l.packet})
 	}
 	return named
 }
@@ -139,7 +174,7 @@ func (l *listeners) close() {
 
 func closeNamed(named []namedListener) {
 	for _, nl := range named {
-		nl.ln.Close()
+		nl.conn().Close()
 	}
 }
 
@@ -163,7 +198,7 @@ func activated() ([]namedListener, error) {
 			}
 			return nil, fmt.Errorf("wharf: systemd: socket %q (fd %d): %w", f.Name(), 3+i, listenCause(err))
 		}
-		named = append(named, namedListener{f.Name(), ln})
+		named = append(named, namedListener{name: f.Name(), ln: ln})
 	}
 	return named, nil
 }
