@@ -18,21 +18,27 @@ type namedListener struct {
 	pc   net.PacketConn // set instead of ln for the HTTP/3 socket
 }
 
-// conn is the socket, ln or pc.
-func (nl namedListener) conn() interface {
-	Close() error
-	LocalAddr() net.Addr
-} {
+// socket is the socket, ln or pc.
+func (nl namedListener) socket() any {
 	if nl.pc != nil {
 		return nl.pc
 	}
-	return listenerConn{nl.ln}
+	return nl.ln
 }
 
-// listenerConn gives a listener the method names of a conn.
-type listenerConn struct{ net.Listener }
+func (nl namedListener) addr() net.Addr {
+	if nl.pc != nil {
+		return nl.pc.LocalAddr()
+	}
+	return nl.ln.Addr()
+}
 
-func (lc listenerConn) LocalAddr() net.Addr { return lc.Addr() }
+func (nl namedListener) close() error {
+	if nl.pc != nil {
+		return nl.pc.Close()
+	}
+	return nl.ln.Close()
+}
 
 const (
 	// adminName marks the admin listener among inherited sockets: a
@@ -57,11 +63,12 @@ const (
 type listeners struct {
 	public []net.Listener // at least one
 	admin  net.Listener   // nil without --admin-addr or an inherited admin socket
+	from   string         // fromListen, fromSystemd or fromRestart
+
 	// packet is the HTTP/3 socket: handed over by a restart, or opened
 	// by run for --http3 (then owned by the HTTP/3 server, whose Serve
 	// closes it); nil otherwise.
 	packet net.PacketConn
-	from   string         // fromListen, fromSystemd or fromRestart
 
 	// ready is, in a process started by a restart, the pipe on which
 	// it tells the previous process that it serves; nil otherwise.
@@ -174,7 +181,7 @@ func (l *listeners) close() {
 
 func closeNamed(named []namedListener) {
 	for _, nl := range named {
-		nl.conn().Close()
+		nl.close()
 	}
 }
 

@@ -240,21 +240,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	srv.Observer = metrics.Tee(obs...)
 	// HTTP/3 listens on the UDP port of the same number as the first
-	// public listener's (the one port 0 picked, too).
-	var pc net.PacketConn
-	if opts.http3 {
+	// public listener's (the one port 0 picked, too), or on the UDP
+	// socket a restart handed over. lns holds it, so that a restart
+	// hands it over in turn and lns.close closes it.
+	switch {
+	case opts.http3 && lns.packet == nil:
 		addr := lns.public[0].Addr().String()
-		if pc, err = net.ListenPacket("udp", addr); err != nil {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
 			lns.close()
 			return fmt.Errorf("wharf: --http3: listen on udp %s: %w", addr, listenCause(err))
 		}
+		lns.packet = pc
+	case !opts.http3 && lns.packet != nil:
+		// Handed over by a process that served HTTP/3.
+		lns.packet.Close()
+		lns.packet = nil
 	}
-	h3srv, err := opts.configureTLS(srv, pc, log)
+	h3srv, err := opts.configureTLS(srv, lns.packet, log)
 	if err != nil {
 		lns.close()
-		if pc != nil {
-			pc.Close()
-		}
 		return err
 	}
 	if opts.pidFile != "" {

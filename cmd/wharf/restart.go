@@ -29,7 +29,9 @@ import (
 //     binary replaced on disk is the new one) with the same arguments
 //     and environment, plus restartEnv naming the sockets it hands
 //     over, in order, as descriptors 3, 4, ... The descriptor after
-//     them is the write end of a pipe.
+//     them is the write end of a pipe. The sockets are the listening
+//     TCP ones (public, admin) and, with --http3, the UDP socket HTTP/3
+//     serves on (named h3Name).
 //   - The new process serves on those sockets (not on --addr), writes
 //     its pid file, tells systemd MAINPID and READY, and then writes one
 //     byte to the pipe and closes it.
@@ -69,13 +71,19 @@ func inherited() ([]namedListener, *os.File, error) {
 		fd := firstInheritedFD + i
 		syscall.CloseOnExec(fd)
 		f := os.NewFile(uintptr(fd), name)
-		ln, err := net.FileListener(f) // a descriptor of its own
+		nl := namedListener{name: name}
+		var err error
+		if name == h3Name {
+			nl.pc, err = net.FilePacketConn(f) // a descriptor of its own
+		} else {
+			nl.ln, err = net.FileListener(f)
+		}
 		f.Close()
 		if err != nil {
 			closeNamed(named)
 			return nil, nil, fmt.Errorf("wharf: %s: descriptor %d (%q): %w", restartEnv, fd, name, listenCause(err))
 		}
-		named = append(named, namedListener{name, ln})
+		named = append(named, nl)
 	}
 	fd := firstInheritedFD + len(names)
 	syscall.CloseOnExec(fd)
@@ -117,9 +125,9 @@ func startRestart(args []string, named []namedListener, stdout, stderr io.Writer
 	}()
 	names := make([]string, 0, len(named))
 	for _, nl := range named {
-		f, err := dupSocket(nl.ln)
+		f, err := dupSocket(nl.socket(), nl.addr())
 		if err != nil {
-			return nil, fmt.Errorf("the %s socket %s: %w", nl.name, nl.ln.Addr(), err)
+			return nil, fmt.Errorf("the %s socket %s: %w", nl.name, nl.addr(), err)
 		}
 		files = append(files, f)
 		names = append(names, nl.name)
@@ -143,18 +151,19 @@ func startRestart(args []string, named []namedListener, stdout, stderr io.Writer
 	return &restart{cmd: cmd, id: cmd.Process.Pid, ready: pr}, nil
 }
 
-// dupSocket returns a duplicate of ln's descriptor, for a new process
-// to inherit.
+// dupSocket returns a duplicate of the descriptor of s (a listener or
+// the HTTP/3 UDP socket) at addr, for a new process to inherit.
 //
-// Not (*net.TCPListener).File: os.StartProcess calls Fd on the files
-// it hands over, and Fd of a File made from a socket puts the
-// descriptor in blocking mode, which is a property of the socket
-// shared with ln. ln's accept loop would then block in accept(2), where
-// closing ln does not wake it, and Shutdown would wait forever after a
-// restart that failed (a new process that succeeds sets non-blocking
-// mode again). A File made by os.NewFile leaves the mode alone.
-func dupSocket(ln net.Listener) (*os.File, error) {
-	sc, ok := ln.(syscall.Conn)
+// Not (*net.TCPListener).File or (*net.UDPConn).File: os.StartProcess
+// calls Fd on the files it hands over, and Fd of a File made from a
+// socket puts the descriptor in blocking mode, which is a property of
+// the socket shared with s. A listener's accept loop would then block
+// in accept(2), HTTP/3's in recvmsg(2), where closing the socket does
+// not wake them, and Shutdown would wait forever after a restart that
+// failed (a new process that succeeds sets non-blocking mode again). A
+// File made by os.NewFile leaves the mode alone.
+func dupSocket(s any, addr net.Addr) (*os.File, error) {
+	sc, ok := s.(syscall.Conn)
 	if !ok {
 		return nil, errors.New("not a socket")
 	}
@@ -171,7 +180,7 @@ func dupSocket(ln net.Listener) (*os.File, error) {
 	if derr != nil {
 		return nil, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", derr)
 	}
-	return os.NewFile(uintptr(dup), ln.Addr().String()), nil
+	return os.NewFile(uintptr(dup), addr.String()), nil
 }
 
 // fileOr returns w if it is a file, else def: a new process can only
