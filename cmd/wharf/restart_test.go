@@ -382,6 +382,58 @@ func TestBinaryRestart(t *testing.T) {
 	}
 }
 
+// With --http3, a restart hands the UDP socket over too: the new
+// process serves HTTP/3 on the same port (its ListenPacket would fail
+// while the old process holds the port), and once the old process has
+// drained (with an HTTP/3 connection of a client still open) and
+// exited, HTTP/3 requests are answered by the new one.
+func TestBinaryRestartHTTP3(t *testing.T) {
+	bin := copyBinary(t)
+	pidFile := filepath.Join(t.TempDir(), "wharf.pid")
+	old := startDetached(t, bin, nil, nil,
+		"--addr", "127.0.0.1:0", "--tls-self-signed", "--http3", "--pid-file", pidFile)
+	oldPID := old.cmd.Process.Pid
+	old.waitLogCount(`msg="HTTP/3 listening"`, 1)
+	url := "https://" + old.addr + "/"
+	h3Get(t, h3Client(t), url) // its connection stays open
+
+	var newPID int
+	t.Cleanup(func() {
+		if newPID != 0 && alive(newPID) {
+			syscall.Kill(newPID, syscall.SIGKILL)
+		}
+	})
+	old.signal(syscall.SIGHUP)
+	m := old.waitLog(regexp.MustCompile(`msg="restarted: the new process serves; draining" new_pid=(\d+)`))
+	newPID, _ = strconv.Atoi(m[1])
+	if code := old.exitCode(); code != 0 {
+		t.Errorf("old process: exit status %d, want 0:\n%s", code, old.log())
+	}
+	if newPID == oldPID || !alive(newPID) {
+		t.Fatalf("new pid %d (old %d) not running:\n%s", newPID, oldPID, old.log())
+	}
+	if got := readPID(t, pidFile); got != newPID {
+		t.Errorf("pid file holds %d after the restart, want the new %d", got, newPID)
+	}
+	// The old process has exited: only the new one can answer.
+	h3Get(t, h3Client(t), url)
+	if got := do(t, tlsClient(true), "GET", url); got.status != 200 {
+		t.Errorf("HTTPS GET / after the restart: %d", got.status)
+	}
+	log := old.log()
+	if n := strings.Count(log, `msg="HTTP/3 listening"`); n != 2 {
+		t.Errorf("%d lines say HTTP/3 listens, want 2 (old and new process):\n%s", n, log)
+	}
+	if strings.Contains(log, "restart failed") || strings.Contains(log, "level=ERROR") {
+		t.Errorf("the log has an error:\n%s", log)
+	}
+
+	stopPID(t, newPID)
+	if _, err := os.Stat(pidFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pid file after the new process's clean exit: %v, want removed", err)
+	}
+}
+
 // A new binary that fails to start leaves the old process serving,
 // with its pid in the pid file; a SIGHUP while it starts is ignored.
 func TestBinaryRestartFails(t *testing.T) {

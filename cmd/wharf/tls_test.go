@@ -165,12 +165,21 @@ func TestHTTP3Flag(t *testing.T) {
 	if got, want := resp.Header.Get("Alt-Svc"), `h3=":`+port+`"; ma=86400`; got != want {
 		t.Errorf("Alt-Svc %q, want %q", got, want)
 	}
+	h3Get(t, h3Client(t), "https://"+r.addr+"/")
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// h3Client returns an HTTP/3 client (trusting any certificate) on a
+// UDP socket of its own; it is closed when the test ends.
+func h3Client(t *testing.T) *http.Client {
+	t.Helper()
 	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	qt := &quic.Transport{Conn: uc}
-	defer qt.Close()
 	tr := &http3.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 		Dial: func(ctx context.Context, addr string, tlsConf *tls.Config, conf *quic.Config) (*quic.Conn, error) {
@@ -181,18 +190,25 @@ func TestHTTP3Flag(t *testing.T) {
 			return qt.DialEarly(ctx, ua, tlsConf, conf)
 		},
 	}
-	defer tr.Close()
-	resp, err = (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + r.addr + "/")
+	t.Cleanup(func() {
+		tr.Close()
+		qt.Close()
+	})
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+// h3Get checks that GET url over HTTP/3 answers 200 with the demo
+// site's page.
+func h3Get(t *testing.T, c *http.Client, url string) {
+	t.Helper()
+	resp, err := c.Get(url)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("HTTP/3 GET %s: %v", url, err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || !strings.Contains(string(body), "Hello") {
 		t.Errorf("HTTP/3: %s %d %q", resp.Proto, resp.StatusCode, body)
-	}
-	if err := r.stop(); err != nil {
-		t.Fatal(err)
 	}
 }
 
