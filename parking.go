@@ -184,8 +184,12 @@ func (c *conn) unparked() {
 
 // othersWait reports whether other connections wait for a worker, so
 // that a worker should not wait for its own client (readHead): queued
-// jobs, or connections parked shallow while workers are busy taking
-// ready ones (park.Set.Busy). Parked deep, connections are idle
+// jobs, or connections parked shallow to read while workers are busy
+// taking ready ones (park.Set.Busy). Connections parked to write (slow
+// readers of a file) do not count: a new client's first request would
+// otherwise wait behind a thousand of their sendfile turns (measured:
+// 0.3-0.7 s in internal/attacktest's slow-read scenario, where it must
+// stay under 0.5 s). Parked deep, connections are idle
 // clients; parked shallow while no one takes, most likely too: a
 // server with many idle clients and a few busy ones keeps waiting for
 // the busy ones (and parks the idle ones after their grace, deep when
@@ -195,7 +199,7 @@ func (s *Server) othersWait() bool {
 	if !s.parked.Polls() || s.closing.Load() {
 		return false
 	}
-	return s.pool.Queued() > 0 || s.parked.Len() > s.parked.Bare() && s.parked.Busy()
+	return s.pool.Queued() > 0 || s.parked.Len() > s.parked.Bare()+s.parked.Writing() && s.parked.Busy()
 }
 
 // parkNew parks a new connection that found the pool full, to be

@@ -83,6 +83,7 @@ type Set[T any] struct {
 	entries map[uint64]entry[T]
 	count   atomic.Int64
 	bare    atomic.Int64 // how many entries are bare (Bare)
+	writing atomic.Int64 // how many entries wait for Write (Writing)
 	// polledAt is when Poll was last called (the set's monotonic
 	// clock): while callers poll, the set's goroutine leaves ready
 	// values to them (polling).
@@ -185,11 +186,18 @@ func (s *Set[T]) Len() int { return int(s.count.Load()) }
 // (see Detach), as Len does.
 func (s *Set[T]) Bare() int { return int(s.bare.Load()) }
 
+// Writing reports how many of the parked values wait for Write, as Len
+// does.
+func (s *Set[T]) Writing() int { return int(s.writing.Load()) }
+
 // counted counts e in (d = 1) or out (d = -1) of the set's counts.
 func (s *Set[T]) counted(e entry[T], d int64) {
 	s.count.Add(d)
 	if e.bare {
 		s.bare.Add(d)
+	}
+	if e.mode == Write {
+		s.writing.Add(d)
 	}
 }
 
