@@ -88,7 +88,7 @@ func (s *Server) parkReader(c *conn, deadline time.Time) {
 			// Shutdown may have begun: the request is served all the
 			// same, answered with "Connection: close".
 			c.pending += string(buf[:n])
-			s.unpark(c, deadline)
+			s.unpark(c)
 		case closing:
 			c.closeParked() // woken by Shutdown (wakeReaders)
 		case isTimeout(err):
@@ -136,7 +136,7 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 		// Shutdown began after its worker looked (readHead): a new
 		// connection still gets newConnGrace for its first request,
 		// waited for on a worker.
-		s.unpark(c, deadline)
+		s.unpark(c)
 	case err == park.ErrDraining:
 		c.closeParked() // Shutdown began: an idle connection closes
 	case err != nil:
@@ -148,7 +148,7 @@ func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
 // unpark hands a ready connection back to the pool. When the pool is
 // full, the connection is answered 503 and closed: its next request
 // cannot be served now, and holding it would queue without bound.
-func (s *Server) unpark(c *conn, deadline time.Time) {
+func (s *Server) unpark(c *conn) {
 	c.unparked()
 	err := s.pool.TryGo(c.serveFn)
 	if err != nil && c.parkWrite {

@@ -5,15 +5,6 @@ import (
 	"unsafe"
 )
 
-// ReadNow reads what the socket behind raw holds now, without waiting
-// and without the runtime poller's deadline check: the bytes read, or 0
-// when there are none (or at EOF or on an error, which the next
-// ordinary read reports).
-func ReadNow(raw syscall.RawConn, p []byte) int {
-	n, _ := ReadNowGone(raw, p)
-	return n
-}
-
 // ReadNowGone is ReadNow that also reports, when it read nothing,
 // whether the peer is gone: the socket is at EOF or has an error
 // (the next ordinary read reports which), rather than empty.

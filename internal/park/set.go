@@ -41,9 +41,8 @@ type Source struct {
 // Events are a Set's callbacks. Ready and Expired are required; each
 // gets a value that has left the set and now belongs to the callee.
 type Events[T any] struct {
-	// Ready is called when v's descriptor is ready for its Mode, with
-	// the deadline it was parked with (to park it again with).
-	Ready func(v T, deadline time.Time)
+	// Ready is called when v's descriptor is ready for its Mode.
+	Ready func(v T)
 	// Expired is called when v's deadline passed first.
 	Expired func(v T)
 	// Age, when set (and the mechanism ages values: Set.Ages), is
@@ -268,7 +267,7 @@ func (s *Set[T]) deliverStash() {
 		e, ok := s.takeLocked(tok)
 		s.mu.Unlock()
 		if ok {
-			s.ev.Ready(e.v, monoTime(e.deadline))
+			s.ev.Ready(e.v)
 		}
 	}
 }
@@ -348,7 +347,7 @@ func (s *Set[T]) takeLocked(tok uint64) (e entry[T], ok bool) {
 // ready delivers the readiness of tok, if it is still parked.
 func (s *Set[T]) ready(tok uint64) {
 	if e, ok := s.take(tok); ok {
-		s.ev.Ready(e.v, monoTime(e.deadline))
+		s.ev.Ready(e.v)
 	}
 }
 

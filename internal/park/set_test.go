@@ -54,7 +54,7 @@ func newTestSet(t *testing.T, waiterOnly bool) (*Set[string], chan outcome) {
 	t.Helper()
 	got := make(chan outcome, 16)
 	s := New(Events[string]{
-		Ready:   func(v string, _ time.Time) { got <- outcome{v, "ready"} },
+		Ready:   func(v string) { got <- outcome{v, "ready"} },
 		Expired: func(v string) { got <- outcome{v, "expired"} },
 	}, slog.New(slog.DiscardHandler), waiterOnly)
 	t.Cleanup(func() { s.Drain(nil); s.Stop() })

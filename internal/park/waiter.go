@@ -32,7 +32,7 @@ func (w *waiter[T]) add(tok uint64, src Source, mode Mode, deadline time.Time) e
 			s.ev.Expired(e.v)
 			return
 		}
-		s.ev.Ready(e.v, monoTime(e.deadline))
+		s.ev.Ready(e.v)
 	}()
 	return nil
 }
