@@ -213,30 +213,51 @@ func (s *Set[T]) counted(e entry[T], d int64) {
 // so it does not wait for the scheduler to run them. One epoll_wait(2)
 // per call; callers check Len first.
 func (s *Set[T]) Poll() (v T, ok bool) {
+	// Values waiting to write are not returned: each is a turn of a
+	// file send to a slow reader, and a caller serving them one after
+	// another would put a new client's request behind a thousand of
+	// them. They go to Events.Ready, as the set's goroutine delivers
+	// them (the root package hands them to idle workers).
+	var writers [pollBatch]T
+	nw := 0
 	s.mu.Lock()
-	for s.stashHead < len(s.stash) {
+	for !ok && s.stashHead < len(s.stash) {
 		tok := s.stash[s.stashHead]
 		s.stashHead++
-		if e, ok := s.takeLocked(tok); ok {
-			s.mu.Unlock()
-			s.took()
-			return e.v, true
-		}
-	}
-	s.stash, s.stashHead = s.stash[:0], 0
-	s.mu.Unlock()
-	var toks [pollBatch]uint64
-	n := s.poll.poll(toks[:])
-	s.mu.Lock()
-	for i, tok := range toks[:n] {
-		if e, taken := s.takeLocked(tok); taken && !ok {
+		if e, taken := s.takeLocked(tok); taken && e.mode == Write && nw < pollBatch {
+			writers[nw] = e.v
+			nw++
+		} else if taken {
 			v, ok = e.v, true
-			s.stash = append(s.stash, toks[i+1:n]...)
-			break
 		}
-		// Taken by a sweep or Drain meanwhile: the next one.
+	}
+	if !ok {
+		s.stash, s.stashHead = s.stash[:0], 0
+		s.mu.Unlock()
+		var toks [pollBatch]uint64
+		n := s.poll.poll(toks[:])
+		s.mu.Lock()
+		for i, tok := range toks[:n] {
+			e, taken := s.takeLocked(tok)
+			switch {
+			case !taken:
+				// Taken by a sweep or Drain meanwhile.
+			case e.mode == Write && nw < pollBatch:
+				writers[nw] = e.v
+				nw++
+			default:
+				v, ok = e.v, true
+				s.stash = append(s.stash, toks[i+1:n]...)
+			}
+			if ok {
+				break
+			}
+		}
 	}
 	s.mu.Unlock()
+	for _, w := range writers[:nw] {
+		s.ev.Ready(w)
+	}
 	if ok {
 		s.took()
 	} else {
