@@ -52,7 +52,9 @@
 // disarmed, one-shot) and takes the next ready one from the epoll set
 // itself (park.Set.Poll: one epoll_wait(2) takes up to 16, kept in the
 // order they became ready), the shape of nginx's event loop inside a
-// bounded pool. At most GOMAXPROCS jobs take at once, yielding to other
+// bounded pool. Connections ready to write (a file's next turn for a
+// slow reader) are not taken this way but handed to idle workers, so
+// that new requests do not wait behind them. At most GOMAXPROCS jobs take at once, yielding to other
 // goroutines between connections; while they take, the set's own
 // goroutine leaves ready connections to them, and it takes over within
 // a millisecond when they stop (a slow handler), handing ready
