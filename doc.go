@@ -54,24 +54,35 @@
 // order they became ready), the shape of nginx's event loop inside a
 // bounded pool. Connections ready to write (a file's next turn for a
 // slow reader) are not taken this way but handed to idle workers, so
-// that new requests do not wait behind them. At most GOMAXPROCS jobs take at once, yielding to other
-// goroutines between connections; while they take, the set's own
-// goroutine leaves ready connections to them, and it takes over within
-// a millisecond when they stop (a slow handler), handing ready
-// connections to the pool as before. Non-blocking reads, sends and
-// epoll calls are raw system calls, which the Go scheduler is not told
-// of (park.ReadNow says why).
+// that new requests do not wait behind them. At most GOMAXPROCS jobs
+// take at once, yielding to other goroutines between connections;
+// while they take, the set's own goroutine leaves ready connections to
+// them, and it takes over within a millisecond when they stop (a slow
+// handler). Non-blocking reads, sends and epoll calls are raw system
+// calls, which the Go scheduler is not told of (park.ReadNow says why).
+//
+// The set's goroutine hands the pool only as many ready connections as
+// there are idle workers (parkRoom). When none is idle and the workers
+// are held by handlers (slow ones: overload), every ready connection
+// goes to the pool, whose queue takes what it can, and the rest are
+// answered 503 at once. When the workers are busy with the engine's
+// own work instead (many busy clients on few CPUs), ready connections
+// wait in the set, in the order they became ready (park.Set.Waiting
+// counts them, and a worker that sees them parks its own connection
+// and takes the next), for the takers or the next idle worker: the
+// server keeps up with its clients at the rate its CPUs allow, as
+// nginx and fasthttp do, rather than answer 503 to clients it serves
+// at their pace.
 //
 // Measured with 1,000 busy keep-alive connections (wrk -c1000, server
 // on one core; bench/NOTES.md, "Issue 11", has the runs): in A/B runs
 // by hand, 60,600 req/s and a p99 of 24-25 ms, against fasthttp's
 // 59,700 and 33 ms in the same minute, where the previous engine made
-// 46,700 with a p99 of 66 ms; in bench/run's 3 rounds, 0.97x
-// fasthttp's req/s by the median of paired rounds, with a p99 of 29 ms
-// against its 25 ms (the previous engine: 0.76-0.80x, 60-80 ms against
-// 20-25 ms). With 10,000 busy connections the pool's queue still
-// overflows into 503s (0.43x fasthttp): that is open. Rejected on the
-// way, with their numbers from the same A/B runs:
+// 46,700 with a p99 of 66 ms. With 10,000: 47,000-49,000 req/s and a
+// p99 of 250-300 ms, against fasthttp's 44,000-45,500 and 640-710 ms;
+// before ready connections waited in the set for idle workers, the
+// pool's queue overflowed into 503s (69,000 in 5 s, 0.43x fasthttp).
+// Rejected on the way, with their numbers from the same A/B runs:
 //
 //   - ready connections handed through the set's goroutine and a FIFO
 //     job queue (the previous engine): the goroutine and the workers
@@ -94,7 +105,14 @@
 //     tick, 10,000-15,000 context switches in 3 s (fasthttp: under
 //     1,000), 39-47k req/s;
 //   - one event per epoll_wait: 0.6 calls a request, 52k req/s (16 per
-//     call: 0.04, 60k).
+//     call: 0.04, 60k);
+//   - 10,000 clients, every ready connection handed to the pool (503
+//     past its queue) unless a worker had taken one within 20 ms: the
+//     takers pause for longer when 256 workers are runnable, 300-5,000
+//     503s in 3 s; ready connections held back only while workers
+//     take, without telling the workers they wait (Waiting): the 256
+//     workers kept their own clients and 9,744 connections waited for
+//     seconds.
 //
 // # Who owns what
 //

@@ -34,6 +34,9 @@ type Pool struct {
 	closing   sync.Once
 
 	running atomic.Int64
+	// pending counts jobs accepted and not yet started: queued, or
+	// handed to a worker that has not run them yet (Idle).
+	pending atomic.Int64
 	// surplus counts workers above the pool's size: started in place
 	// of detached jobs that have since finished (detach.go). A worker
 	// that finishes a job while it is positive leaves.
@@ -97,12 +100,15 @@ func (p *Pool) Go(ctx context.Context, job func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	p.pending.Add(1)
 	select {
 	case p.jobs <- job:
 		return nil
 	case <-p.quit:
+		p.pending.Add(-1)
 		return ErrClosed
 	case <-ctx.Done():
+		p.pending.Add(-1)
 		return ctx.Err()
 	}
 }
@@ -125,9 +131,11 @@ func (p *Pool) TryGo(job func()) error {
 		return ErrClosed
 	}
 	var err error
+	p.pending.Add(1)
 	select {
 	case p.jobs <- job:
 	default:
+		p.pending.Add(-1)
 		err = ErrFull
 	}
 	p.leave()
@@ -165,6 +173,17 @@ func (p *Pool) Queued() int { return len(p.jobs) }
 
 // Running returns the number of jobs executing right now.
 func (p *Pool) Running() int { return int(p.running.Load()) }
+
+// Idle returns how many more jobs the pool would start at once: Workers
+// minus the jobs running and those accepted but not started yet (queued,
+// or handed to a worker that has not run them yet, which Running and
+// Queued do not count). A job that gave its worker up (Lease.Detach)
+// does not count. Like Queued, it is a snapshot; a submitter that
+// hands the pool jobs in a burst, without letting them run, can use it
+// to hand no more than the workers will take (never below 0).
+func (p *Pool) Idle() int {
+	return max(0, p.workers-int(p.running.Load())-int(p.pending.Load()))
+}
 
 // SetPanicHandler sets the function called when a job panics. It is called
 // on the worker goroutine that ran the job, with the value passed to panic
@@ -226,6 +245,7 @@ func (p *Pool) leaveSurplus() bool {
 
 func (p *Pool) run(job func()) {
 	p.running.Add(1)
+	p.pending.Add(-1)
 	defer p.running.Add(-1)
 	defer func() {
 		// Since Go 1.21 panic(nil) recovers as *runtime.PanicNilError,

@@ -660,3 +660,39 @@ func BenchmarkGo(b *testing.B) {
 		}
 	}
 }
+
+// Idle counts jobs handed over but not started: a submitter that hands
+// jobs in a burst sees the room shrink at once, before any worker runs.
+func TestIdle(t *testing.T) {
+	p := mustNew(t, 3, 4) // room for the burst whether or not workers wait yet
+	if got := p.Idle(); got != 3 {
+		t.Fatalf("Idle() of a fresh pool = %d, want 3", got)
+	}
+	release := make(chan struct{})
+	started := make(chan struct{}, 5)
+	for i := range 3 {
+		if err := p.TryGo(blocker(started, release)); err != nil {
+			t.Fatalf("TryGo #%d: %v", i, err)
+		}
+		// Counted from the hand-over, whether or not it runs yet.
+		if got, want := p.Idle(), 2-i; got != want {
+			t.Fatalf("Idle() after %d jobs = %d, want %d", i+1, got, want)
+		}
+	}
+	for range 3 {
+		<-started
+	}
+	if err := p.TryGo(noop); err != nil { // queued
+		t.Fatal(err)
+	}
+	if got := p.Idle(); got != 0 {
+		t.Errorf("Idle() with every worker busy and a job queued = %d, want 0", got)
+	}
+	close(release)
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Idle(); got != 3 {
+		t.Errorf("Idle() after every job ended = %d, want 3", got)
+	}
+}

@@ -169,10 +169,12 @@ func (e *epoller[T]) loop() {
 	for {
 		// While workers take ready values (Set.Poll), wake up to
 		// pollingFor after the last they took, to take over if they
-		// stopped; otherwise at the next sweep, or when the set has
-		// ready values.
+		// stopped; while ready values wait in the stash for room
+		// (Events.Room), pollingFor from now, to look for room again;
+		// otherwise at the next sweep, or when the set has ready
+		// values.
 		next := lastSweep.Add(sweepEvery)
-		if now := time.Now(); s.polling(now) && now.Add(pollingFor).Before(next) {
+		if now := time.Now(); (s.polling(now) || s.Waiting() > 0) && now.Add(pollingFor).Before(next) {
 			next = now.Add(pollingFor)
 		}
 		if !next.Equal(dl) {
@@ -180,11 +182,11 @@ func (e *epoller[T]) loop() {
 			e.file.SetReadDeadline(dl)
 		}
 		var n int
-		waited := false
+		waited, hold := false, false
 		err := e.rc.Read(func(epfd uintptr) bool {
 			if s.polling(time.Now()) {
-				// The workers take them: wait, then look again at
-				// whether they still do (the deadline is theirs).
+				// The workers take ready values (Poll): wait to
+				// pollingFor, then look again.
 				n = 0
 				if waited {
 					return true
@@ -192,13 +194,30 @@ func (e *epoller[T]) loop() {
 				waited = true
 				return false
 			}
-			s.deliverStash()
+			// Deliver what Room allows, first the values found ready
+			// before; with no room, move those ready now to the
+			// stash, where they wait in order for the takers or for
+			// room (Waiting tells the workers they are there).
+			room := s.deliverStash(s.room(len(events)))
+			hold = room == 0
+			if hold {
+				room = len(events)
+			}
 			var werr error
-			n, werr = unix.EpollWait(int(epfd), events, 0)
+			n, werr = unix.EpollWait(int(epfd), events[:room], 0)
 			if werr != nil {
 				n = 0
 			}
-			return n > 0 // none ready: wait until the set is readable
+			if n == 0 && hold && waited {
+				return true // look for room again
+			}
+			if n == 0 {
+				// None ready: wait until the set is readable, or
+				// to the deadline.
+				waited = true
+				return false
+			}
+			return true
 		})
 		if e.stopped.Load() {
 			return
@@ -209,11 +228,14 @@ func (e *epoller[T]) loop() {
 		}
 		for i := 0; i < n; i++ {
 			tok := token(&events[i])
-			if tok&watchBit != 0 {
+			switch {
+			case tok&watchBit != 0:
 				s.fire(tok, events[i].Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0)
-				continue
+			case hold:
+				s.hold(tok)
+			default:
+				s.ready(tok)
 			}
-			s.ready(tok)
 		}
 		if now := time.Now(); now.Sub(lastSweep) >= sweepEvery {
 			lastSweep = now

@@ -53,6 +53,14 @@ type Events[T any] struct {
 	// call the set. At most maxAged values are taken per sweep.
 	Age  func(v T) bool
 	Aged func(v T, deadline time.Time)
+	// Room, when set, reports how many ready values the set's
+	// goroutine may give Ready now; the others wait in the mechanism,
+	// in the order they became ready, for Room to report more or for
+	// a caller of Poll to take them. The goroutine asks again when its
+	// callees may have finished (within pollingFor). nil: no bound.
+	// Values waiting to write are not bounded by it (Poll gives them
+	// to Ready).
+	Room func() int
 }
 
 // maxAged bounds the values aged per sweep (the caller's work on each
@@ -88,12 +96,16 @@ type Set[T any] struct {
 	// values to them (polling).
 	polledAt atomic.Int64
 	// stash holds, from stash[stashHead:], the tokens of values found
-	// ready by a Poll beyond the one it returned, in the order they
-	// became ready: the next Polls take them first, or the set's
-	// goroutine delivers them when no one polls (deliverStash).
-	// Guarded by mu.
+	// ready but not delivered yet, in the order they became ready: by
+	// a Poll beyond the one it returned, or by the set's goroutine
+	// when Events.Room had no room for them (hold). The next Polls
+	// take them first, or the set's goroutine delivers them when no
+	// one polls and there is room (deliverStash). Guarded by mu.
 	stash     []uint64
 	stashHead int
+	// waiting is len(stash) - stashHead, kept for Waiting, which
+	// reads it without the lock; written under mu (stashed).
+	waiting atomic.Int64
 	// watches holds the descriptors watched for hang-ups, by token
 	// (tokens with watchBit set).
 	watches  map[uint64]watch
@@ -247,13 +259,14 @@ func (s *Set[T]) Poll() (v T, ok bool) {
 				nw++
 			default:
 				v, ok = e.v, true
-				s.stash = append(s.stash, toks[i+1:n]...)
+				s.stashAppend(toks[i+1 : n]...)
 			}
 			if ok {
 				break
 			}
 		}
 	}
+	s.stashed()
 	s.mu.Unlock()
 	for _, w := range writers[:nw] {
 		s.ev.Ready(w)
@@ -273,24 +286,74 @@ func (s *Set[T]) Poll() (v T, ok bool) {
 // that under load a system call finds several.
 const pollBatch = 16
 
-// deliverStash delivers the values stashed by Poll (for the set's
-// goroutine, when no one polls).
-func (s *Set[T]) deliverStash() {
-	for {
+// deliverStash delivers up to room of the values stashed by Poll (for
+// the set's goroutine, when no one polls), and returns how many of room
+// are left.
+func (s *Set[T]) deliverStash(room int) int {
+	for ; room > 0; room-- {
 		s.mu.Lock()
 		if s.stashHead == len(s.stash) {
 			s.stash, s.stashHead = s.stash[:0], 0
 			s.mu.Unlock()
-			return
+			return room
 		}
 		tok := s.stash[s.stashHead]
 		s.stashHead++
 		e, ok := s.takeLocked(tok)
+		s.stashed()
 		s.mu.Unlock()
 		if ok {
 			s.ev.Ready(e.v)
+		} else {
+			room++ // taken meanwhile: it used no room
 		}
 	}
+	return 0
+}
+
+// hold keeps tok, found ready by the set's goroutine when Events.Room
+// had no room for it, in the stash; a value waiting to write is
+// delivered all the same (Room does not bound them: see Events.Room).
+func (s *Set[T]) hold(tok uint64) {
+	s.mu.Lock()
+	if e, ok := s.entries[tok]; ok && e.mode == Write {
+		s.takeLocked(tok)
+		s.mu.Unlock()
+		s.ev.Ready(e.v)
+		return
+	}
+	s.stashAppend(tok)
+	s.stashed()
+	s.mu.Unlock()
+}
+
+// stashAppend adds toks at the stash's end (under mu), moving what is
+// left of it to the front first when the front half is used up, so that
+// a stash that never empties does not grow without bound.
+func (s *Set[T]) stashAppend(toks ...uint64) {
+	if s.stashHead > 0 && s.stashHead >= len(s.stash)/2 {
+		n := copy(s.stash, s.stash[s.stashHead:])
+		s.stash, s.stashHead = s.stash[:n], 0
+	}
+	s.stash = append(s.stash, toks...)
+}
+
+// stashed records the stash's length for Waiting (under mu).
+func (s *Set[T]) stashed() { s.waiting.Store(int64(len(s.stash) - s.stashHead)) }
+
+// Waiting reports how many values were found ready and wait in the set
+// to be taken (Poll) or delivered when there is room (Events.Room). It
+// takes no lock, as Len. Values taken out meanwhile by a deadline
+// sweep may still be counted.
+func (s *Set[T]) Waiting() int { return int(s.waiting.Load()) }
+
+// room reports how many ready values the set's goroutine may deliver
+// now, at most max (Events.Room).
+func (s *Set[T]) room(max int) int {
+	if s.ev.Room == nil {
+		return max
+	}
+	return min(max, s.ev.Room())
 }
 
 // took records that Poll took a value now.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -240,5 +241,63 @@ func TestWaiterLimits(t *testing.T) {
 	}
 	if tok := s.Watch(source(t, w).FD, make(goneRecorder, 1)); tok != 0 {
 		t.Fatal("the waiter accepted a watch")
+	}
+}
+
+// With no Room, values found ready wait in the set, counted by Waiting,
+// in the order they became ready: Poll takes the first, and the rest
+// are delivered in order once there is room.
+func TestSetRoom(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var room atomic.Int64
+	got := make(chan outcome, 16)
+	s := New(Events[string]{
+		Ready:   func(v string) { got <- outcome{v, "ready"} },
+		Expired: func(v string) { got <- outcome{v, "expired"} },
+		Room:    func() int { return int(room.Load()) },
+	}, slog.New(slog.DiscardHandler), false)
+	defer func() { s.Drain(nil); s.Stop() }()
+	if !s.Polls() {
+		t.Skip("no epoll here: the waiter delivers every ready value")
+	}
+	names := []string{"a", "b", "c", "d"}
+	var clients []*net.TCPConn
+	for _, v := range names {
+		srv, cl := pair(t)
+		if err := s.Add(v, source(t, srv), Read, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, cl)
+	}
+	for i, cl := range clients {
+		io.WriteString(cl, "x")
+		// One at a time, so that the order they became ready is known.
+		deadline := time.Now().Add(5 * time.Second)
+		for s.Waiting() < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("Waiting() = %d after %d values became ready with no room", s.Waiting(), i+1)
+			}
+			time.Sleep(time.Millisecond) // polling interval
+		}
+	}
+	select {
+	case o := <-got:
+		t.Fatalf("%v delivered with no room", o)
+	default:
+	}
+	if v, ok := s.Poll(); !ok || v != "a" {
+		t.Fatalf("Poll() = %q, %v; want the first ready, a", v, ok)
+	}
+	if w := s.Waiting(); w != 3 {
+		t.Errorf("Waiting() after a Poll = %d, want 3", w)
+	}
+	room.Store(1 << 20)
+	for _, want := range names[1:] {
+		if o := next(t, got); o != (outcome{want, "ready"}) {
+			t.Fatalf("got %v, want %s ready (in the order they became ready)", o, want)
+		}
+	}
+	if w := s.Waiting(); w != 0 {
+		t.Errorf("Waiting() after all were delivered = %d, want 0", w)
 	}
 }
