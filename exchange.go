@@ -94,9 +94,9 @@ func (c *conn) handle() bool {
 		x.body.done = true
 	}
 
-	s.count.handlersBusy.Add(1)
+	s.count.handlersIn.Add(1)
 	c.runHandler(w, r)
-	s.count.handlersBusy.Add(-1)
+	s.count.handlersOut.Add(1)
 	if obs {
 		c.meter.hend = monoNow()
 	}

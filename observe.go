@@ -95,12 +95,21 @@ type Stats struct {
 }
 
 // counters are the Server's Stats counters; atomic, written on the
-// paths they count (all but handlersBusy are rare paths).
+// paths they count (all but the handlers' are rare paths).
 type counters struct {
 	accepted, overload, maxConns, maxConnsIP     atomic.Uint64
 	headTimeouts, bodyTimeouts, slowReaders, bad atomic.Uint64
 	tlsFailures, taken                           atomic.Uint64
-	handlersBusy                                 atomic.Int64
+	// handlersIn and handlersOut count handlers started and returned
+	// (HTTP/1.1): their difference is the handlers running, and
+	// handlersOut's pace tells slow handlers from fast ones (parkRoom).
+	handlersIn, handlersOut atomic.Uint64
+}
+
+// handlersBusy reports how many handlers run now.
+func (c *counters) handlersBusy() int64 {
+	out := c.handlersOut.Load() // first: never more out than in
+	return int64(c.handlersIn.Load() - out)
 }
 
 // Stats returns a snapshot of the server's gauges and counters. It
@@ -119,7 +128,7 @@ func (s *Server) Stats() Stats {
 	st.Queued = s.pool.Queued()
 	st.Workers = s.pool.Workers()
 	st.QueueCap = s.pool.QueueCap()
-	st.HandlersBusy = int(s.count.handlersBusy.Load())
+	st.HandlersBusy = int(s.count.handlersBusy())
 	st.Accepted = s.count.accepted.Load()
 	st.Overload = s.count.overload.Load()
 	st.MaxConns = s.count.maxConns.Load()

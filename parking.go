@@ -36,27 +36,58 @@ func (s *Server) newParking() *park.Set[*conn] {
 // pool at once (park.Events.Room): as many as there are idle workers.
 // When none is idle, it depends on what holds the workers:
 //
-//   - handlers (at least half the workers are in one: slow handlers, the
-//     overload of DESIGN.md): every ready connection is handed to the
-//     pool, whose queue takes what it can; the rest are answered 503
-//     (unpark), so overload is answered at once, never queued without
-//     bound;
+//   - slow handlers (the overload of DESIGN.md): every ready connection
+//     is handed to the pool, whose queue takes what it can; the rest
+//     are answered 503 (unpark), so overload is answered at once, never
+//     queued without bound;
 //   - the engine's own work (reading, parsing, writing, for many busy
-//     clients on few CPUs): none. The server is keeping up with its
-//     clients at the rate the CPU allows, and the ready connections
-//     wait in the set, in the order they became ready, for the workers
-//     that take them (takeReady) or the next idle one. Handing them all
-//     to the pool would fill its queue in a burst and answer 503 to
-//     clients served at their rate (10,000 busy keep-alive clients on
-//     one core: 69,000 503s in 5 s, 0.43x fasthttp's req/s).
+//     clients on few CPUs), or fast handlers: none. The server is
+//     keeping up with its clients at the rate its CPUs allow, and the
+//     ready connections wait in the set, in the order they became
+//     ready, for the workers that take them (takeReady) or the next
+//     idle one. Handing them all to the pool would fill its queue in a
+//     burst and answer 503 to clients served at their rate (10,000
+//     busy keep-alive clients on one core: 69,000 503s in 5 s, 0.43x
+//     fasthttp's req/s).
+//
+// Handlers hold the workers when at least half the workers are in
+// one, and fewer handlers than that have returned in the last
+// slowHandlers: a sample of the running count alone would take a
+// moment when fast handlers happen to fill a small pool (or are
+// descheduled together) for overload. Called by the set's goroutine
+// only, which owns s.slow.
 func (s *Server) parkRoom() int {
 	if n := s.pool.Idle(); n > 0 {
 		return n
 	}
-	if 2*s.count.handlersBusy.Load() >= int64(s.pool.Workers()) {
-		return math.MaxInt
+	busy := s.count.handlersBusy()
+	if 2*busy < int64(s.pool.Workers()) {
+		s.slow.since = 0
+		return 0
 	}
-	return 0
+	now, out := monoNow(), s.count.handlersOut.Load()
+	if s.slow.since == 0 || out-s.slow.out >= uint64(busy) {
+		// Handlers turned over since the last mark: a new mark.
+		s.slow.since, s.slow.out = now, out
+		return 0
+	}
+	if now-s.slow.since < mono(slowHandlers) {
+		return 0
+	}
+	return math.MaxInt
+}
+
+// slowHandlers is how long the running handlers must hold the workers
+// without turning over before the server counts as overloaded
+// (parkRoom). The set's goroutine looks again every millisecond while
+// ready connections wait for room, so a 503 is due a few milliseconds
+// after overload begins.
+const slowHandlers = time.Millisecond
+
+// slowMark is where parkRoom last saw the handlers turn over.
+type slowMark struct {
+	since mono   // when; 0: handlers do not hold the workers
+	out   uint64 // counters.handlersOut then
 }
 
 // park gives c to the set until it is readable or deadline passes.

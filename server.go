@@ -129,6 +129,7 @@ type Server struct {
 	cfg    config
 	pool   *pool.Pool       // owns the workers; never nil after start
 	parked *park.Set[*conn] // owns parked connections (parking.go); never nil after start
+	slow   slowMark         // owned by the parked set's goroutine (parkRoom)
 	ctx    context.Context
 	cancel context.CancelFunc
 	doneCh chan struct{} // closed when every connection is gone after closing
