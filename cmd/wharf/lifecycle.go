@@ -32,6 +32,7 @@ type lifecycle struct {
 	metrics  *metrics.Metrics // served on /metrics of the admin listener; nil without one
 	h3       *h3.Server       // serves HTTP/3 beside srv; nil without --http3
 	dirLabel string           // what is served, as logged
+	parent   *parentPipe      // to the previous process after a restart; nil otherwise
 
 	// Set by serve.
 	admin       *wharf.Server // serves lns.admin; nil without it
@@ -177,17 +178,16 @@ func (l *lifecycle) announce() {
 	if l.lns.admin != nil {
 		l.log.Info("admin listening", "addr", l.lns.admin.Addr().String(), "paths", "/healthz /readyz /metrics")
 	}
-	if l.lns.ready == nil {
+	if l.parent == nil {
 		notify(l.log, "READY=1")
 		return
 	}
 	// Started by a restart: systemd learns the new main pid before the
 	// previous process exits.
 	notify(l.log, fmt.Sprintf("MAINPID=%d\nREADY=1", os.Getpid()))
-	if err := tellReady(l.lns.ready); err != nil {
+	if err := l.parent.serving(); err != nil {
 		l.log.Warn("could not tell the previous process that this one serves", "err", err)
 	}
-	l.lns.ready = nil
 }
 
 // shutdown takes the process out of service and stops it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/coreos/go-systemd/v22/activation"
 )
@@ -69,10 +68,6 @@ type listeners struct {
 	// by run for --http3 (then owned by the HTTP/3 server, whose Serve
 	// closes it); nil otherwise.
 	packet net.PacketConn
-
-	// ready is, in a process started by a restart, the pipe on which
-	// it tells the previous process that it serves; nil otherwise.
-	ready *os.File
 }
 
 // openListeners returns the sockets to serve on. In order of
@@ -84,11 +79,10 @@ type listeners struct {
 // error is one line, and leaves no socket open.
 func openListeners(opts *options) (*listeners, error) {
 	l := &listeners{from: fromRestart}
-	named, ready, err := inherited()
+	named, err := inherited()
 	if err != nil {
 		return nil, err
 	}
-	l.ready = ready
 	if named == nil {
 		l.from = fromSystemd
 		if named, err = activated(); err != nil {
@@ -121,9 +115,6 @@ func openListeners(opts *options) (*listeners, error) {
 		}
 		if problem != "" {
 			closeNamed(named)
-			if ready != nil {
-				ready.Close()
-			}
 			return nil, fmt.Errorf("wharf: %s: %s", l.from, problem)
 		}
 		if len(admins) == 1 {
@@ -174,9 +165,6 @@ func (l *listeners) named() []namedListener {
 // close closes every listener, before any server has taken them.
 func (l *listeners) close() {
 	closeNamed(l.named())
-	if l.ready != nil {
-		l.ready.Close()
-	}
 }
 
 func closeNamed(named []namedListener) {

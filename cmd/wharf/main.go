@@ -147,10 +147,7 @@ func main() {
 	if err == nil {
 		return
 	}
-	// One line, whatever the error holds (a path or value may contain a
-	// newline).
-	msg := strings.Join(strings.Fields(err.Error()), " ")
-	fmt.Fprintln(os.Stderr, msg)
+	fmt.Fprintln(os.Stderr, oneLine(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) {
 		os.Exit(2)
@@ -164,7 +161,12 @@ func main() {
 // clean shutdown, and after printing usage (-h), the version or a
 // password hash. Log records go to stderr; usage, the version and the
 // hash to stdout. stdin is read only by --hash-password.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+//
+// In a process started by a restart (SIGHUP), every error before it
+// serves is also reported to the previous process, which logs it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	parent := takeParentPipe()
+	defer func() { parent.failed(err) }() // nothing once it serves
 	opts, err := parseFlags(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -285,8 +287,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		metrics:  met,
 		h3:       h3srv,
 		dirLabel: dirLabel,
+		parent:   parent,
 	}
 	return l.run(ctx, sigs, hups)
+}
+
+// oneLine is s on one line, whatever it holds (a path or value in an
+// error may contain a newline): runs of white space are one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // listenCause drops net.Listen's own "listen tcp <addr>:" prefix, which

@@ -33,12 +33,18 @@ import (
 //     TCP ones (public, admin) and, with --http3, the UDP socket HTTP/3
 //     serves on (named h3Name).
 //   - The new process serves on those sockets (not on --addr), writes
-//     its pid file, tells systemd MAINPID and READY, and then writes one
-//     byte to the pipe and closes it.
-//   - The old process, on that byte, stops accepting, drains and
-//     exits. If the pipe closes without it (the new process exited, or
-//     could not start), or restartTimeout passes, the new process is
-//     killed and the old one serves on, saying so in the log.
+//     its pid file, tells systemd MAINPID and READY, and then writes
+//     readyByte to the pipe and closes it. If it fails to start (any
+//     error of run before that: a command line the new version
+//     refuses, a missing DIR, a certificate that does not load), it
+//     writes failedByte and its error, one line, closes the pipe, and
+//     exits.
+//   - The old process, on readyByte, stops accepting, drains and
+//     exits. On failedByte, or if the pipe closes without a byte (the
+//     new process exited, or could not start), it waits up to
+//     exitGrace for the new process to exit (then kills it), or at once
+//     if restartTimeout passes, and serves on, logging the new
+//     process's error and exit status.
 //
 // (github.com/cloudflare/tableflip implements the same pattern; it is
 // not used because it allows one Upgrader per process, which run,
@@ -56,13 +62,12 @@ const firstInheritedFD = 3
 const restartTimeout = time.Minute
 
 // inherited returns the sockets handed over by the process that
-// started this one for a restart, and the pipe on which to say that it
-// serves; nil, nil when this process was not started so. restartEnv is
-// removed from the environment.
-func inherited() ([]namedListener, *os.File, error) {
+// started this one for a restart; nil when this process was not
+// started so. restartEnv is removed from the environment.
+func inherited() ([]namedListener, error) {
 	v, ok := os.LookupEnv(restartEnv)
 	if !ok {
-		return nil, nil, nil
+		return nil, nil
 	}
 	os.Unsetenv(restartEnv)
 	names := strings.Split(v, ":")
@@ -81,23 +86,78 @@ func inherited() ([]namedListener, *os.File, error) {
 		f.Close()
 		if err != nil {
 			closeNamed(named)
-			return nil, nil, fmt.Errorf("wharf: %s: descriptor %d (%q): %w", restartEnv, fd, name, listenCause(err))
+			return nil, fmt.Errorf("wharf: %s: descriptor %d (%q): %w", restartEnv, fd, name, listenCause(err))
 		}
 		named = append(named, nl)
 	}
-	fd := firstInheritedFD + len(names)
-	syscall.CloseOnExec(fd)
-	return named, os.NewFile(uintptr(fd), "restart-ready"), nil
+	return named, nil
 }
 
-// tellReady writes the byte that tells the previous process this one
-// serves, and closes the pipe.
-func tellReady(ready *os.File) error {
-	_, err := ready.Write([]byte{1})
-	if cerr := ready.Close(); err == nil {
+// The first byte a new process writes to the ready pipe.
+const (
+	readyByte  = 1 // it serves
+	failedByte = 0 // it failed to start: its error (one line) follows
+)
+
+// maxFailure bounds the error a new process reports (less than
+// PIPE_BUF, so that it is written at once).
+const maxFailure = 2048
+
+// exitGrace is how long the old process waits for a new process that
+// failed, or closed the ready pipe, to exit by itself before it kills
+// it: its exit status is part of the report.
+const exitGrace = 5 * time.Second
+
+// A parentPipe is, in a process started by a restart, the write end of
+// the pipe on which it tells the previous process how its start went.
+// A nil *parentPipe (a process not started by a restart) does nothing.
+// It is used by run's goroutine only.
+type parentPipe struct{ f *os.File }
+
+// takeParentPipe returns the pipe to the process that started this
+// one for a restart, or nil. It is taken before anything can fail, so
+// that every error of the start can be reported on it; restartEnv is
+// left for inherited.
+func takeParentPipe() *parentPipe {
+	v, ok := os.LookupEnv(restartEnv)
+	if !ok {
+		return nil
+	}
+	fd := firstInheritedFD + len(strings.Split(v, ":"))
+	syscall.CloseOnExec(fd)
+	return &parentPipe{f: os.NewFile(uintptr(fd), "restart-ready")}
+}
+
+// serving tells the previous process that this one serves, and closes
+// the pipe.
+func (p *parentPipe) serving() error {
+	if p == nil || p.f == nil {
+		return nil
+	}
+	_, err := p.f.Write([]byte{readyByte})
+	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}
+	p.f = nil
 	return err
+}
+
+// failed tells the previous process that this one failed to start, and
+// why (nil: it stops without an error, as after --help), and closes the
+// pipe. After serving, it does nothing.
+func (p *parentPipe) failed(err error) {
+	if p == nil || p.f == nil {
+		return
+	}
+	if err != nil {
+		msg := oneLine(err.Error())
+		if len(msg) > maxFailure-1 {
+			msg = msg[:maxFailure-1]
+		}
+		p.f.Write(append([]byte{failedByte}, msg...))
+	}
+	p.f.Close()
+	p.f = nil
 }
 
 // A restart is a new process, started with this one's sockets, that
@@ -196,32 +256,71 @@ func fileOr(w io.Writer, def *os.File) *os.File {
 // pid is the new process's id.
 func (r *restart) pid() int { return r.id }
 
-// wait waits until the new process says it serves (nil), or exits, or
-// timeout passes, or ctx ends. On any failure the new process is
-// killed (if it still runs) and reaped, and the error says why, with
-// its exit status when it exited.
+// wait waits until the new process says it serves (nil), or fails, or
+// exits, or timeout passes, or ctx ends. On any failure the new process
+// is reaped (killed if it still runs when it should not), and the error
+// says why: with the new process's own error when it reported one, and
+// its exit status.
 func (r *restart) wait(ctx context.Context, timeout time.Duration) error {
 	defer r.ready.Close()
 	r.ready.SetReadDeadline(time.Now().Add(timeout))
 	stop := context.AfterFunc(ctx, func() { r.ready.SetReadDeadline(time.Now()) })
 	var b [1]byte
 	n, err := r.ready.Read(b[:])
-	stop()
-	if n == 1 && ctx.Err() == nil {
+	if n == 1 && b[0] == readyByte && ctx.Err() == nil {
+		stop()
 		r.cmd.Process.Release() // it outlives this process
 		return nil
 	}
-	// Killing a process that has exited does nothing, and Wait then
-	// reports how it exited.
-	r.cmd.Process.Kill()
-	werr := r.cmd.Wait()
+	reason := ""
+	if n == 1 && b[0] == failedByte {
+		msg, rerr := io.ReadAll(io.LimitReader(r.ready, maxFailure))
+		reason = oneLine(string(msg))
+		if err == nil {
+			err = rerr
+		}
+	}
+	stop()
+	// A new process that reported its failure, or closed the pipe,
+	// is exiting: its exit status says how. One that did not answer
+	// in time, or that a shutdown abandons, is killed now.
+	grace := exitGrace
+	if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		grace = 0
+	}
+	werr := r.reap(ctx, grace)
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("new process %d stopped: %w", r.pid(), context.Cause(ctx))
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("new process %d not ready within %v; killed", r.pid(), timeout)
+	case reason != "" && werr != nil:
+		return fmt.Errorf("new process %d failed: %s (%w)", r.pid(), reason, werr)
+	case reason != "":
+		return fmt.Errorf("new process %d failed: %s (exit status 0)", r.pid(), reason)
 	case werr != nil:
 		return fmt.Errorf("new process %d exited before it was ready: %w", r.pid(), werr)
 	}
 	return fmt.Errorf("new process %d exited before it was ready", r.pid())
+}
+
+// reap waits up to grace for the new process to exit, kills it if it
+// has not (or at once if ctx ends), and returns how it exited.
+func (r *restart) reap(ctx context.Context, grace time.Duration) error {
+	exited := make(chan error, 1)
+	go func() { exited <- r.cmd.Wait() }()
+	if grace > 0 {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case err := <-exited:
+			return err
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	// Killing a process that has exited does nothing, and Wait then
+	// reports how it exited.
+	r.cmd.Process.Kill()
+	return <-exited
 }

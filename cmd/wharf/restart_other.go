@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"time"
 )
 
@@ -17,9 +16,15 @@ const restartTimeout = time.Minute
 
 var errNoRestart = errors.New("restarts are not supported on this system")
 
-func inherited() ([]namedListener, *os.File, error) { return nil, nil, nil }
+func inherited() ([]namedListener, error) { return nil, nil }
 
-func tellReady(ready *os.File) error { return errNoRestart }
+type parentPipe struct{}
+
+func takeParentPipe() *parentPipe { return nil }
+
+func (p *parentPipe) serving() error { return errNoRestart }
+
+func (p *parentPipe) failed(err error) {}
 
 type restart struct{}
 

@@ -635,3 +635,118 @@ func TestBinaryReuseport(t *testing.T) {
 		t.Errorf("second process: exit status %d", code)
 	}
 }
+
+// A new process that fails while it starts tells the old one why: the
+// old process's "restart failed" record holds the new one's error (not
+// just its exit status, or "signal: killed" when it had closed the
+// ready pipe before it failed), and the old process serves on.
+func TestBinaryRestartFailureReason(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  func(dir string) []string // DIR is a site in dir
+		https bool
+		// breakIt makes the new process fail; bin is the executable
+		// the old process restarts.
+		breakIt func(t *testing.T, dir, bin string)
+		want    []string // in the "restart failed" record
+		status  int      // of GET / after the failed restart
+	}{
+		{
+			name: "flags now invalid",
+			args: func(dir string) []string { return []string{filepath.Join(dir, "site")} },
+			breakIt: func(t *testing.T, dir, bin string) {
+				// The upgrade installs a version that refuses the
+				// command line.
+				real := copyBinary(t)
+				replaceFile(t, bin, fmt.Sprintf("#!/bin/sh\nexec '%s' --symlinks sometimes \"$@\"\n", real))
+			},
+			want:   []string{"--symlinks must be inside, follow or never", "exit status 2"},
+			status: 200,
+		},
+		{
+			name: "site directory removed",
+			args: func(dir string) []string { return []string{filepath.Join(dir, "site")} },
+			breakIt: func(t *testing.T, dir, bin string) {
+				if err := os.RemoveAll(filepath.Join(dir, "site")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want:   []string{"cannot serve", "no such file or directory", "exit status 1"},
+			status: 404, // the old process serves on, its files gone
+		},
+		{
+			// The new process fails after it took the sockets over.
+			name: "pid file folder removed",
+			args: func(dir string) []string {
+				return []string{"--pid-file", filepath.Join(dir, "run", "wharf.pid"), filepath.Join(dir, "site")}
+			},
+			breakIt: func(t *testing.T, dir, bin string) {
+				if err := os.RemoveAll(filepath.Join(dir, "run")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want:   []string{"--pid-file", "no such file or directory", "exit status 1"},
+			status: 200,
+		},
+		{
+			name: "certificate unreadable",
+			args: func(dir string) []string {
+				return []string{"--tls-cert", filepath.Join(dir, "cert.pem"), "--tls-key", filepath.Join(dir, "key.pem"), filepath.Join(dir, "site")}
+			},
+			https: true,
+			breakIt: func(t *testing.T, dir, bin string) {
+				if err := os.WriteFile(filepath.Join(dir, "cert.pem"), []byte("garbage\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want:   []string{"cert.pem is not PEM", "exit status 1"},
+			status: 200,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := copyBinary(t)
+			dir := t.TempDir()
+			writeFiles(t, filepath.Join(dir, "site"), map[string]string{"index.html": "old site"})
+			if err := os.Mkdir(filepath.Join(dir, "run"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writePair(t, dir)
+			p := startDetached(t, bin, nil, nil, append([]string{"--addr", "127.0.0.1:0"}, tc.args(dir)...)...)
+			tc.breakIt(t, dir, bin)
+
+			p.signal(syscall.SIGHUP)
+			p.waitLogCount(`msg="restart failed; still serving"`, 1)
+			var rec string
+			for line := range strings.Lines(p.log()) {
+				if strings.Contains(line, `msg="restart failed; still serving"`) {
+					rec = line
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(rec, w) {
+					t.Errorf("the restart failed record lacks %q:\n%s\nwhole log:\n%s", w, rec, p.log())
+				}
+			}
+			if strings.Contains(rec, "killed") {
+				t.Errorf("the new process was killed, not heard:\n%s", rec)
+			}
+
+			c, scheme := newClient(), "http"
+			if tc.https {
+				c, scheme = tlsClient(false), "https"
+			}
+			if got := do(t, c, "GET", scheme+"://"+p.addr+"/"); got.status != tc.status {
+				t.Errorf("GET / after the failed restart: %d, want %d", got.status, tc.status)
+			}
+			select {
+			case <-p.done:
+				t.Fatalf("the old process exited (%v):\n%s", p.err, p.log())
+			default:
+			}
+			p.signal(syscall.SIGTERM)
+			if code := p.exitCode(); code != 0 {
+				t.Errorf("exit status %d after SIGTERM, want 0:\n%s", code, p.log())
+			}
+		})
+	}
+}
