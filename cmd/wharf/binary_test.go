@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -156,43 +159,119 @@ func exitStatus(t *testing.T, done <-chan struct{}, err *error, d time.Duration,
 	return 0
 }
 
+// Every error is one line on stderr, nothing on stdout, and an exit
+// status that says whose it is: 2 for a usage error (a flag's value
+// malformed or out of range, flags that contradict each other, too many
+// arguments), 1 for a failure at run time (a port in use, a file or
+// folder missing). Every flag has a row.
 func TestBinaryErrors(t *testing.T) {
 	bin := binary(t)
-	for _, tc := range []struct {
+	dir := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	missing := filepath.Join(dir, "nope")
+	const usage, runtime = 2, 1
+	rows := []struct {
 		args []string
+		env  []string
 		code int
 		want string
 	}{
-		{[]string{"--workers", "0"}, 1, "workers"},
-		{[]string{"--bogus"}, 2, "bogus"},
-		{[]string{"--max-body-bytes", "512k"}, 2, `unknown unit "k"`},
-		{[]string{"--max-header-bytes", "0"}, 2, "--max-header-bytes must be at least 1 byte"},
-		{[]string{"a", "b"}, 2, "too many arguments"},
-		{[]string{"--addr", "256.0.0.1:99999"}, 1, "listen on 256.0.0.1:99999"},
-		{[]string{"--header", "nocolon"}, 2, `--header "nocolon"`},
-		{[]string{"--header", "X-A: a\nb"}, 2, "--header"},
-		{[]string{"--cors", "https://a.example/path"}, 2, "--cors"},
-		{[]string{"--basic-auth", "bob:plaintext"}, 2, "wharf --hash-password"},
-		{[]string{"--symlinks", "maybe"}, 2, "--symlinks"},
-		{[]string{"--cache-validity", "-5s"}, 2, "--cache-validity"},
-		{[]string{"--hash-password"}, 2, "empty password"},
-	} {
+		// Usage errors: each flag with a bad value.
+		{args: []string{"--addr", "256.0.0.1:99999"}, code: usage, want: "--addr"},
+		{args: []string{"--addr", "127.0.0.1"}, code: usage, want: "--addr"},
+		{args: []string{"--workers", "0"}, code: usage, want: "--workers must be at least 1"},
+		{args: []string{"--workers", "many"}, code: usage, want: "workers"},
+		{args: []string{"--queue", "-2"}, code: usage, want: "--queue"},
+		{args: []string{"--shutdown-timeout", "-1s"}, code: usage, want: "--shutdown-timeout"},
+		{args: []string{"--shutdown-delay", "-1s"}, code: usage, want: "--shutdown-delay"},
+		{args: []string{"--admin-addr", "nope"}, code: usage, want: "--admin-addr"},
+		{args: []string{"--admin-addr", "127.0.0.1:70000"}, code: usage, want: "--admin-addr"},
+		{args: []string{"--reuseport=maybe"}, code: usage, want: "reuseport"},
+		{args: []string{"--read-header-timeout", "-1s"}, code: usage, want: "--read-header-timeout"},
+		{args: []string{"--read-timeout", "soon"}, code: usage, want: "read-timeout"},
+		{args: []string{"--write-timeout", "-1s"}, code: usage, want: "--write-timeout"},
+		{args: []string{"--idle-timeout", "-1m"}, code: usage, want: "--idle-timeout"},
+		{args: []string{"--max-header-bytes", "0"}, code: usage, want: "--max-header-bytes must be at least 1 byte"},
+		{args: []string{"--max-body-bytes", "512k"}, code: usage, want: `unknown unit "k"`},
+		{args: []string{"--max-conns", "-1"}, code: usage, want: "--max-conns"},
+		{args: []string{"--max-conns-per-ip", "-1"}, code: usage, want: "--max-conns-per-ip"},
+		{args: []string{"--log-format", "xml"}, code: usage, want: "--log-format"},
+		{args: []string{"--log-level", "loud"}, code: usage, want: "--log-level"},
+		{args: []string{"--access-log=maybe"}, code: usage, want: "access-log"},
+		{args: []string{"--access-log", "--access-log-format", "apache"}, code: usage, want: "--access-log-format"},
+		{args: []string{"--version=maybe"}, code: usage, want: "version"},
+		{args: []string{"--tls-cert", "cert.pem"}, code: usage, want: "--tls-cert needs --tls-key"},
+		{args: []string{"--tls-key", "key.pem"}, code: usage, want: "--tls-key needs --tls-cert"},
+		{args: []string{"--tls-self-signed", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, code: usage, want: "exclude each other"},
+		{args: []string{"--http2=maybe"}, code: usage, want: "http2"},
+		{args: []string{"--proxy-protocol"}, code: usage, want: "--proxy-protocol needs --trusted-proxies"},
+		{args: []string{"--proxy-protocol", "--trusted-proxies", "10.0.0.0/33"}, code: usage, want: "--trusted-proxies"},
+		{args: []string{"--http3"}, code: usage, want: "--http3 needs TLS"},
+		{args: []string{"--h2c=maybe"}, code: usage, want: "h2c"},
+		{args: []string{"--hash-password"}, code: usage, want: "empty password"},
+		{args: []string{"--precompressed=maybe"}, code: usage, want: "precompressed"},
+		{args: []string{"--compress=maybe"}, code: usage, want: "compress"},
+		{args: []string{"--browse=maybe"}, code: usage, want: "browse"},
+		{args: []string{"--spa=maybe"}, code: usage, want: "spa"},
+		{args: []string{"--cache-control", "no-cache\r\nX-A: 1"}, code: usage, want: "--cache-control"},
+		{args: []string{"--symlinks", "maybe"}, code: usage, want: "--symlinks"},
+		{args: []string{"--cache-validity", "-5s"}, code: usage, want: "--cache-validity"},
+		{args: []string{"--header", "nocolon"}, code: usage, want: `--header "nocolon"`},
+		{args: []string{"--header", "X-A: a\nb"}, code: usage, want: "--header"},
+		{args: []string{"--cors", "https://a.example/path"}, code: usage, want: "--cors"},
+		{args: []string{"--basic-auth", "bob:plaintext"}, code: usage, want: "wharf --hash-password"},
+		{args: []string{"--bogus"}, code: usage, want: "bogus"},
+		{args: []string{"a", "b"}, code: usage, want: "too many arguments"},
+		{env: []string{"WHARF_WORKERS=0"}, code: usage, want: "--workers must be at least 1"},
+		{env: []string{"WHARF_LOG_LEVEL=loud"}, code: usage, want: "--log-level"},
+
+		// Failures at run time.
+		{args: []string{missing}, code: runtime, want: "no such file or directory"},
+		{args: []string{"--addr", busy.Addr().String()}, code: runtime, want: "address already in use"},
+		{args: []string{"--addr", "127.0.0.1:0", "--admin-addr", busy.Addr().String()}, code: runtime, want: "address already in use"},
+		{args: []string{"--addr", "127.0.0.1:0", "--pid-file", filepath.Join(missing, "wharf.pid")}, code: runtime, want: "--pid-file"},
+		{args: []string{"--addr", "127.0.0.1:0", "--access-log", "--access-log-file", filepath.Join(missing, "a.log")}, code: runtime, want: "--access-log-file"},
+		{args: []string{"--addr", "127.0.0.1:0", "--tls-cert", filepath.Join(missing, "c.pem"), "--tls-key", filepath.Join(missing, "k.pem")}, code: runtime, want: "c.pem"},
+	}
+
+	// Every flag is in the table.
+	seen := make(map[string]bool)
+	for _, tc := range rows {
+		for _, a := range tc.args {
+			if name, ok := strings.CutPrefix(a, "--"); ok {
+				name, _, _ = strings.Cut(name, "=")
+				seen[name] = true
+			}
+		}
+	}
+	newFlagSet(new(options)).VisitAll(func(f *flag.Flag) {
+		if !seen[f.Name] {
+			t.Errorf("no row for --%s", f.Name)
+		}
+	})
+
+	for _, tc := range rows {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		cmd := exec.CommandContext(ctx, bin, tc.args...)
+		cmd.Env = append(os.Environ(), tc.env...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
 		cancel()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
-			t.Errorf("wharf %q: %v, want exit status %d", tc.args, err, tc.code)
+			t.Errorf("%s wharf %q: %v, want exit status %d", tc.env, tc.args, err, tc.code)
 		}
 		out := stderr.String()
 		if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") || !strings.Contains(out, tc.want) {
-			t.Errorf("wharf %q: stderr %q, want one line with %q", tc.args, out, tc.want)
+			t.Errorf("%s wharf %q: stderr %q, want one line with %q", tc.env, tc.args, out, tc.want)
 		}
 		if stdout.Len() != 0 {
-			t.Errorf("wharf %q: stdout %q", tc.args, stdout.String())
+			t.Errorf("%s wharf %q: stdout %q", tc.env, tc.args, stdout.String())
 		}
 	}
 

@@ -113,9 +113,11 @@ func (l *listFlag) Set(v string) error {
 }
 
 // A usageError is a malformed command line or environment: an unknown
-// flag, a value that does not parse, too many arguments. main exits
-// with status 2 for it (as the flag package does), and 1 for every
-// other error.
+// flag, a value that does not parse or is out of range, flags that
+// contradict each other, too many arguments. main exits with status 2
+// for it (as the flag package does), and 1 for every other error: those
+// found at run time (an address that cannot be listened on, a file or
+// folder missing or unreadable). validate returns usage errors only.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -286,13 +288,16 @@ func applyEnv(fs *flag.FlagSet) error {
 }
 
 // validate checks values that parse but make no sense. Each error names
-// the flag and what it accepts.
+// the flag and what it accepts, and is a usage error (exit status 2).
 func (o *options) validate() error {
+	if err := checkAddr("addr", o.addr); err != nil {
+		return err
+	}
 	if o.workers < 1 {
-		return fmt.Errorf("wharf: --workers must be at least 1 (got %d)", o.workers)
+		return usagef("wharf: --workers must be at least 1 (got %d)", o.workers)
 	}
 	if o.queue < -1 {
-		return fmt.Errorf("wharf: --queue must be -1 (no queue), 0 (4 × workers) or more (got %d)", o.queue)
+		return usagef("wharf: --queue must be -1 (no queue), 0 (4 × workers) or more (got %d)", o.queue)
 	}
 	for _, d := range []struct {
 		name string
@@ -305,11 +310,9 @@ func (o *options) validate() error {
 		{"idle-timeout", o.idleTimeout},
 	} {
 		if d.v < 0 {
-			return fmt.Errorf("wharf: --%s must not be negative (got %v; 0 means no limit)", d.name, d.v)
+			return usagef("wharf: --%s must not be negative (got %v; 0 means no limit)", d.name, d.v)
 		}
 	}
-	// A size that parses but is 0 is still a bad value of the command
-	// line (exit status 2), like one that does not parse.
 	if o.maxHeaderBytes < 1 {
 		return usagef("wharf: --max-header-bytes must be at least 1 byte (got %d)", o.maxHeaderBytes)
 	}
@@ -317,10 +320,10 @@ func (o *options) validate() error {
 		return usagef("wharf: --max-body-bytes must be at least 1 byte (got %d)", o.maxBodyBytes)
 	}
 	if o.maxConns < 0 {
-		return fmt.Errorf("wharf: --max-conns must not be negative (got %d; 0 means no cap)", o.maxConns)
+		return usagef("wharf: --max-conns must not be negative (got %d; 0 means no cap)", o.maxConns)
 	}
 	if o.maxConnsPerIP < 0 {
-		return fmt.Errorf("wharf: --max-conns-per-ip must not be negative (got %d; 0 means no cap)", o.maxConnsPerIP)
+		return usagef("wharf: --max-conns-per-ip must not be negative (got %d; 0 means no cap)", o.maxConnsPerIP)
 	}
 	if err := o.validateOps(); err != nil {
 		return err
@@ -335,10 +338,10 @@ func (o *options) validate() error {
 		return err
 	}
 	if _, ok := logFormats[o.logFormat]; !ok {
-		return fmt.Errorf("wharf: --log-format must be text or json (got %q)", o.logFormat)
+		return usagef("wharf: --log-format must be text or json (got %q)", o.logFormat)
 	}
 	if _, ok := logLevels[o.logLevel]; !ok {
-		return fmt.Errorf("wharf: --log-level must be debug, info, warn or error (got %q)", o.logLevel)
+		return usagef("wharf: --log-level must be debug, info, warn or error (got %q)", o.logLevel)
 	}
 	return o.validateServing()
 }
@@ -351,13 +354,32 @@ func (o *options) validateOps() error {
 		return usagef("wharf: --shutdown-delay must not be negative (got %v; 0 means none)", o.shutdownDelay)
 	}
 	if o.adminAddr != "" {
-		host, port, err := net.SplitHostPort(o.adminAddr)
-		if err != nil {
-			return usagef("wharf: --admin-addr %q: want HOST:PORT", o.adminAddr)
+		if err := checkAddr("admin-addr", o.adminAddr); err != nil {
+			return err
 		}
+		host, port, _ := net.SplitHostPort(o.adminAddr)
 		if h, p, err := net.SplitHostPort(o.addr); err == nil && h == host && p == port && port != "0" {
 			return usagef("wharf: --admin-addr %s is --addr: the admin listener is never on the public address", o.adminAddr)
 		}
+	}
+	return nil
+}
+
+// checkAddr checks the form of addr, the value of --name: HOST:PORT,
+// the port a number from 0 to 65535, a service name (http) or empty
+// (0). Whether HOST can be listened on is found when the command
+// starts (exit status 1). The command line of a process started by
+// systemd with sockets is checked too, though it serves on those.
+func checkAddr(name, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("wharf: --%s %q: want HOST:PORT (127.0.0.1:7878, :8080, [::1]:0)", name, addr)
+	}
+	if port == "" {
+		return nil
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return usagef("wharf: --%s %q: the port must be a number from 0 to 65535 (or a service name)", name, addr)
 	}
 	return nil
 }
@@ -507,6 +529,13 @@ To protect the site with a password:
 
 (the environment, unlike the command line, is not visible to other users
 in the process list).
+
+Errors are one line on standard error. Exit status: 0 after a clean
+shutdown; 2 for a usage error, before anything is opened (a flag or
+WHARF_* value that does not parse or is out of range, flags that
+contradict each other, too many arguments); 1 for a failure at run time
+(an address that cannot be listened on, DIR, a certificate or a file's
+folder missing or unreadable, a forced shutdown).
 
 Flags:
 `)

@@ -115,9 +115,15 @@
 // every user of the machine, the environment only to its owner.
 //
 // Errors are reported as one line on standard error. The exit status is
-// 0 after a clean shutdown, 2 for a malformed command line or
-// environment (including every bad size and every bad value of the
-// serving flags), and 1 for any other error.
+// 0 after a clean shutdown; 2 for a usage error, found before anything
+// is opened: a flag or WHARF_* value that does not parse or is out of
+// range (--workers 0, a negative timeout, a bad size, --addr without a
+// port or with a port past 65535, a --header without a colon), flags
+// that contradict each other (--tls-cert without --tls-key), too many
+// arguments; and 1 for a failure at run time: an address that cannot be
+// listened on (in use, not this machine's), DIR, a certificate or a
+// folder for --pid-file or --access-log-file missing or unreadable, a
+// forced shutdown.
 package main
 
 import (

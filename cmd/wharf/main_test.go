@@ -332,18 +332,20 @@ func TestBadInput(t *testing.T) {
 	dir, _ := makeSite(t)
 	file := filepath.Join(dir, "index.html")
 	for _, tc := range []badInput{
-		{name: "workers 0", args: []string{"--workers", "0"}, want: []string{"wharf: --workers must be at least 1 (got 0)"}},
-		{name: "workers negative", args: []string{"--workers=-3"}, want: []string{"--workers", "-3"}},
-		{name: "queue", args: []string{"--queue", "-2"}, want: []string{"--queue", "-2"}},
-		{name: "log format", args: []string{"--log-format", "xml"}, want: []string{"--log-format", "text", "json", `"xml"`}},
-		{name: "log level", args: []string{"--log-level", "loud"}, want: []string{"--log-level", "debug", "info", "warn", "error"}},
-		{name: "negative timeout", args: []string{"--read-timeout", "-1s"}, want: []string{"--read-timeout"}},
+		{name: "workers 0", args: []string{"--workers", "0"}, want: []string{"wharf: --workers must be at least 1 (got 0)"}, usage: true},
+		{name: "workers negative", args: []string{"--workers=-3"}, want: []string{"--workers", "-3"}, usage: true},
+		{name: "queue", args: []string{"--queue", "-2"}, want: []string{"--queue", "-2"}, usage: true},
+		{name: "log format", args: []string{"--log-format", "xml"}, want: []string{"--log-format", "text", "json", `"xml"`}, usage: true},
+		{name: "log level", args: []string{"--log-level", "loud"}, want: []string{"--log-level", "debug", "info", "warn", "error"}, usage: true},
+		{name: "negative timeout", args: []string{"--read-timeout", "-1s"}, want: []string{"--read-timeout"}, usage: true},
 		{name: "max body", args: []string{"--max-body-bytes", "0"}, want: []string{"--max-body-bytes"}, usage: true},
 		{name: "max body unit", args: []string{"--max-body-bytes", "1 Mb"}, want: []string{"max-body-bytes", `"1 Mb"`, "KiB", "kB"}, usage: true},
 		{name: "env max header", env: map[string]string{"WHARF_MAX_HEADER_BYTES": "16k"}, want: []string{"WHARF_MAX_HEADER_BYTES", `"16k"`}, usage: true},
-		{name: "max conns", args: []string{"--max-conns", "-1"}, want: []string{"--max-conns"}},
-		{name: "bad addr", args: []string{"--addr", "256.0.0.1:99999"}, want: []string{"wharf: listen on 256.0.0.1:99999: "}},
-		{name: "addr no port", args: []string{"--addr", "127.0.0.1"}, want: []string{"wharf: listen on 127.0.0.1: ", "port"}},
+		{name: "max conns", args: []string{"--max-conns", "-1"}, want: []string{"--max-conns"}, usage: true},
+		{name: "bad addr", args: []string{"--addr", "256.0.0.1:99999"}, want: []string{`wharf: --addr "256.0.0.1:99999": the port must be a number from 0 to 65535`}, usage: true},
+		{name: "addr no port", args: []string{"--addr", "127.0.0.1"}, want: []string{`wharf: --addr "127.0.0.1": want HOST:PORT`}, usage: true},
+		{name: "addr unknown service", args: []string{"--addr", "127.0.0.1:nosuchservice"}, want: []string{"--addr", "service name"}, usage: true},
+		{name: "addr not on this machine", args: []string{"--addr", "192.0.2.1:80"}, want: []string{"wharf: listen on 192.0.2.1:80: "}},
 		{name: "missing dir", args: []string{filepath.Join(dir, "nope")}, want: []string{"nope", "no such file"}},
 		{name: "dir is a file", args: []string{file}, want: []string{"index.html", "not a directory"}},
 		{name: "two dirs", args: []string{dir, dir}, want: []string{"too many arguments", "got 2"}, usage: true},
@@ -354,7 +356,7 @@ func TestBadInput(t *testing.T) {
 		{name: "env workers", env: map[string]string{"WHARF_WORKERS": "abc"}, want: []string{"WHARF_WORKERS", `"abc"`}, usage: true},
 		{name: "env duration", env: map[string]string{"WHARF_IDLE_TIMEOUT": "soon"}, want: []string{"WHARF_IDLE_TIMEOUT"}, usage: true},
 		{name: "env bool", env: map[string]string{"WHARF_ACCESS_LOG": "maybe"}, want: []string{"WHARF_ACCESS_LOG"}, usage: true},
-		{name: "env value validated", env: map[string]string{"WHARF_LOG_FORMAT": "xml"}, want: []string{"--log-format"}},
+		{name: "env value validated", env: map[string]string{"WHARF_LOG_FORMAT": "xml"}, want: []string{"--log-format"}, usage: true},
 
 		// The serving flags (issue 8): every bad value is a usage error.
 		{name: "header no colon", args: []string{"--header", "nocolon"}, want: []string{`--header "nocolon"`, `"Name: value"`}, usage: true},

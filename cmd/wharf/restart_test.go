@@ -524,7 +524,7 @@ func TestBinarySocketActivation(t *testing.T) {
 	p := startDetached(t, "/bin/sh",
 		[]string{notifyEnv, "LISTEN_FDS=2", "LISTEN_FDNAMES=wharf.socket:admin", "WHARF_BIN=" + binary(t)},
 		files,
-		"-c", `LISTEN_PID=$$ exec "$WHARF_BIN" --addr 256.0.0.1:99999`)
+		"-c", `LISTEN_PID=$$ exec "$WHARF_BIN" --addr 192.0.2.1:1`) // well-formed, but not an address of this machine
 	for _, f := range files {
 		f.Close() // the process has its copies
 	}
