@@ -50,11 +50,13 @@ type conn struct {
 	remote string               // nc.RemoteAddr().String(), computed once
 	tls    *tls.ConnectionState // the handshake's outcome; nil on plain TCP; immutable after it
 
-	// Guarded by srv.mu: Shutdown closes or wakes connections in these
-	// states, which hold no request.
-	handshaking bool   // in its TLS handshake (tls.go)
-	reading     bool   // parked on a reader goroutine (parking.go)
-	serveFn     func() // c.serve, allocated once (again after parking deep)
+	// Guarded by srv.mu: the server's set of open connections
+	// (connSet), and the states in which Shutdown closes or wakes a
+	// connection, which hold no request.
+	// handshaking and reading are at the end, with the other flags.
+	prev, next *conn
+
+	serveFn func() // c.serve, allocated once (again after parking deep)
 
 	*work // buffers and per-request state while served; nil while parked
 
@@ -73,16 +75,16 @@ type conn struct {
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
 
-	// ctx is the context of the request whose handler runs, nil
-	// between handlers: a failed write cancels it (gone.go).
-	ctx *reqCtx
-
 	fd          int32 // nc's descriptor; -1 when it has none (owner's)
 	parkTimeout bool  // parked with a read-header deadline (408 past it), not idle
 	parkWrite   bool  // parked to write (a file body), not to read
 	hurry       bool  // a slow request was just served while others waited
 	unread      bool  // taken by this worker and not read since (readHead)
 	answered    bool  // a request was handled on this connection
+
+	// Guarded by srv.mu (see above).
+	handshaking bool // in its TLS handshake (tls.go)
+	reading     bool // parked on a reader goroutine (parking.go)
 }
 
 func newConn(s *Server, nc net.Conn, ip string) *conn {

@@ -118,7 +118,7 @@ func (c *counters) handlersBusy() int64 {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	started := s.started
-	st := Stats{OpenConns: len(s.conns)}
+	st := Stats{OpenConns: s.conns.len()}
 	s.mu.Unlock()
 	if !started {
 		return Stats{}

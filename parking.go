@@ -29,6 +29,7 @@ func (s *Server) newParking() *park.Set[*conn] {
 		Age:     s.ageable,
 		Aged:    s.parkDeep,
 		Room:    s.parkRoom,
+		Swept:   s.releaseWhenQuiet,
 	}, s.cfg.log, s.testWaiter)
 }
 
@@ -168,7 +169,7 @@ const readerParkBytes = 1 << 10
 // once and closes (or serves a request that had just arrived); a
 // handshake fails. Called with s.mu held.
 func (s *Server) wakeReaders(andNew bool) {
-	for c := range s.conns {
+	for c := range s.conns.all() {
 		switch {
 		case c.reading && (andNew || c.answered):
 			c.nc.SetReadDeadline(time.Unix(1, 0))
@@ -365,12 +366,15 @@ var timeoutResponse = http1.AppendErrorResponse(nil, 408, "request head not rece
 // ageable reports whether a connection parked for a whole sweep should
 // be parked deep (called under the set's lock).
 func (s *Server) ageable(c *conn) bool {
-	// While workers take ready connections from the set (Busy), a
-	// connection parked for a whole sweep may be waiting for its turn
-	// among thousands of busy ones (10,000 clients: a turn every few
-	// hundred milliseconds): parking it deep would cost it 23 system
-	// calls a request. Idle ones go deep when the load passes.
-	return !s.testNoDeep.Load() && c.canDeepen() && !s.parked.Busy()
+	// A connection parked for a whole sweep with bytes waiting is not
+	// idle: it is waiting for its turn among thousands of busy ones
+	// (10,000 clients: a turn every few hundred milliseconds), and
+	// parking it deep would cost it 23 system calls a request. One
+	// look (a peek) tells; idle ones go deep even while the workers
+	// are busy, so that a burst of new clients that then stay idle is
+	// not held shallow, with its runtime socket objects, until the
+	// burst ends.
+	return !s.testNoDeep.Load() && c.canDeepen() && !park.Pending(c.fd)
 }
 
 // parkDeep parks deep a connection that was parked for a whole sweep,

@@ -130,6 +130,7 @@ type Server struct {
 	pool   *pool.Pool       // owns the workers; never nil after start
 	parked *park.Set[*conn] // owns parked connections (parking.go); never nil after start
 	slow   slowMark         // owned by the parked set's goroutine (parkRoom)
+	quiet  quietMark        // owned by the parked set's goroutine (quiet.go)
 	ctx    context.Context
 	cancel context.CancelFunc
 	doneCh chan struct{} // closed when every connection is gone after closing
@@ -138,7 +139,7 @@ type Server struct {
 	mu         sync.Mutex
 	started    bool
 	listeners  map[*net.Listener]struct{} // added by Serve; closed by Shutdown/Close
-	conns      map[*conn]struct{}         // every open connection (not hijacked ones)
+	conns      connSet                    // every open connection (not hijacked ones)
 	perIP      map[string]int             // open connections per client IP, with MaxConnsPerIP
 	hardClosed bool                       // Close began
 
@@ -284,7 +285,6 @@ func (s *Server) start() error {
 	s.parked = s.newParking()
 	s.maxTakers = int32(runtime.GOMAXPROCS(0))
 	s.listeners = make(map[*net.Listener]struct{})
-	s.conns = make(map[*conn]struct{})
 	s.perIP = make(map[string]int)
 	s.lingerSem = make(chan struct{}, 256)
 	s.doneCh = make(chan struct{})
@@ -419,7 +419,7 @@ func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason 
 		default:
 		}
 	}
-	if s.cfg.maxConns > 0 && len(s.conns) >= s.cfg.maxConns {
+	if s.cfg.maxConns > 0 && s.conns.len() >= s.cfg.maxConns {
 		s.count.maxConns.Add(1)
 		return nil, false, "max-conns"
 	}
@@ -432,7 +432,7 @@ func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason 
 	}
 	c = newConn(s, nc, ip)
 	c.handshaking = handshaking
-	s.conns[c] = struct{}{}
+	s.conns.add(c)
 	return c, true, ""
 }
 
@@ -440,13 +440,13 @@ func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason 
 // whoever closes c.
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
+	s.conns.remove(c)
 	if c.ip != "" {
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
 	}
-	if len(s.conns) == 0 && s.closing.Load() {
+	if s.conns.len() == 0 && s.closing.Load() {
 		closeOnce(s.doneCh)
 	}
 	s.mu.Unlock()

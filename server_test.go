@@ -183,7 +183,7 @@ func parkedConns(s *Server) int {
 func openConns(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return s.conns.len()
 }
 
 // exchangeRaw sends raw bytes on a new connection and returns what the

@@ -126,7 +126,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Lock()
 	s.hardClosed = true
-	for c := range s.conns {
+	for c := range s.conns.all() {
 		if c.nc != nil { // else parked deep, or waking: it sees hardClosed
 			c.nc.Close() // the owner sees the error and untracks
 		}
@@ -161,7 +161,7 @@ func (s *Server) beginClose() {
 	for ln := range s.listeners {
 		(*ln).Close()
 	}
-	if s.started && len(s.conns) == 0 {
+	if s.started && s.conns.len() == 0 {
 		closeOnce(s.doneCh)
 	}
 }

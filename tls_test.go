@@ -80,7 +80,7 @@ func readerParked(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for c := range s.conns {
+	for c := range s.conns.all() {
 		if c.reading {
 			n++
 		}

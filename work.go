@@ -26,6 +26,9 @@ type work struct {
 	respFields []Field
 	// x is the exchange reused for RequestReleaser handlers.
 	x exchange
+	// ctx is the context of the request whose handler runs, nil
+	// between handlers: a failed write cancels it (gone.go).
+	ctx *reqCtx
 	// ans is the Answer told to the Observer, reused; waited is how
 	// long the connection waited for this worker, for the first
 	// request it serves (observe.go).

@@ -240,6 +240,9 @@ func (e *epoller[T]) loop() {
 		if now := time.Now(); now.Sub(lastSweep) >= sweepEvery {
 			lastSweep = now
 			s.sweep(now, true)
+			if s.ev.Swept != nil {
+				s.ev.Swept()
+			}
 		}
 	}
 }

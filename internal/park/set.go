@@ -61,12 +61,20 @@ type Events[T any] struct {
 	// Values waiting to write are not bounded by it (Poll gives them
 	// to Ready).
 	Room func() int
+	// Swept, when set, is called by the set's goroutine after each
+	// deadline sweep (about every sweepEvery, on Linux), for policy
+	// that looks at the server now and then.
+	Swept func()
 }
 
 // maxAged bounds the values aged per sweep (the caller's work on each
 // takes a few system calls), so that a sweep after a burst of new
 // connections does not delay the wake-up of ready ones.
 const maxAged = 1024
+
+// maxAsked bounds the values Events.Age is asked about per sweep (it may
+// look at each one's socket).
+const maxAsked = 4 * maxAged
 
 // A Watcher is told when the peer of a watched descriptor goes away
 // (see Set.Watch).
@@ -445,16 +453,20 @@ func (s *Set[T]) sweep(now time.Time, age bool) {
 	mark := s.ageMark
 	s.ageMark = s.next
 	age = age && s.ev.Age != nil
+	asked := 0
 	for tok, e := range s.entries {
 		switch {
 		case e.deadline != 0 && m >= e.deadline:
 			delete(s.entries, tok)
 			s.counted(e, -1)
 			due = append(due, e)
-		case age && tok <= mark && e.mode == Read && len(aged) < maxAged && s.ev.Age(e.v):
-			delete(s.entries, tok)
-			s.counted(e, -1)
-			aged = append(aged, e)
+		case age && tok <= mark && e.mode == Read && len(aged) < maxAged && asked < maxAsked:
+			asked++
+			if s.ev.Age(e.v) {
+				delete(s.entries, tok)
+				s.counted(e, -1)
+				aged = append(aged, e)
+			}
 		}
 	}
 	s.mu.Unlock()
