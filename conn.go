@@ -45,10 +45,9 @@ type conn struct {
 	// then fd is a descriptor of wharf's own. The owner changes nc
 	// under srv.mu (Server.Close reads it).
 	nc     net.Conn
-	raw    syscall.RawConn      // nil when nc has no file descriptor
-	ip     string               // set when MaxConnsPerIP counts this conn
-	remote string               // nc.RemoteAddr().String(), computed once
-	tls    *tls.ConnectionState // the handshake's outcome; nil on plain TCP; immutable after it
+	raw    syscall.RawConn // nil when nc has no file descriptor
+	remote string          // nc.RemoteAddr().String(), computed once
+	extra  *connExtra      // nil on plain TCP without MaxConnsPerIP
 
 	// Guarded by srv.mu: the server's set of open connections
 	// (connSet), and the states in which Shutdown closes or wakes a
@@ -60,12 +59,11 @@ type conn struct {
 
 	*work // buffers and per-request state while served; nil while parked
 
-	// owner's state
-	pending   string // a partial head kept while parked
-	headStart mono   // first byte of the current head; 0 between requests
-	idleSince mono   // end of the last exchange; 0 while one is under way
-	rdl, wdl  mono   // read and write deadlines last set on nc
-	readyAt   mono   // when it was handed to the pool, with an Observer
+	// owner's state (and extra.pending)
+	headStart mono // first byte of the current head; 0 between requests
+	idleSince mono // end of the last exchange; 0 while one is under way
+	rdl, wdl  mono // read and write deadlines last set on nc
+	readyAt   mono // when it was handed to the pool, with an Observer
 
 	// lease is the serving job's hold on its worker, taken when a
 	// request body makes it wait for the client (readSlowly); nil
@@ -87,8 +85,55 @@ type conn struct {
 	reading     bool // parked on a reader goroutine (parking.go)
 }
 
+// connExtra is what only some connections need, kept out of conn so
+// that the many plain idle connections do not pay for it.
+type connExtra struct {
+	ip  string               // set when MaxConnsPerIP counts this conn; immutable
+	tls *tls.ConnectionState // the handshake's outcome; immutable after it
+	// pending is a partial head kept while parked (work.go release);
+	// the owner's.
+	pending string
+}
+
+// pending returns the bytes of a partial head c kept while parked.
+func (c *conn) pending() string {
+	if c.extra == nil {
+		return ""
+	}
+	return c.extra.pending
+}
+
+// setPending keeps p as c's partial head while it is parked ("": none).
+func (c *conn) setPending(p string) {
+	switch {
+	case c.extra != nil:
+		c.extra.pending = p
+	case p != "":
+		c.extra = &connExtra{pending: p}
+	}
+}
+
+// clientIP is the IP MaxConnsPerIP counts c against, or "".
+func (c *conn) clientIP() string {
+	if c.extra == nil {
+		return ""
+	}
+	return c.extra.ip
+}
+
+// tlsState is c's TLS handshake's outcome, nil on plain TCP.
+func (c *conn) tlsState() *tls.ConnectionState {
+	if c.extra == nil {
+		return nil
+	}
+	return c.extra.tls
+}
+
 func newConn(s *Server, nc net.Conn, ip string) *conn {
-	c := &conn{srv: s, nc: nc, ip: ip, fd: -1}
+	c := &conn{srv: s, nc: nc, fd: -1}
+	if ip != "" {
+		c.extra = &connExtra{ip: ip}
+	}
 	c.serveFn = c.serve
 	c.attach()
 	return c

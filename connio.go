@@ -92,7 +92,7 @@ func (c *conn) close() {
 	c.flush()
 	c.nc.Close()
 	c.release()
-	c.pending = ""
+	c.setPending("")
 	c.srv.untrack(c)
 }
 
@@ -104,7 +104,7 @@ func (c *conn) close() {
 func (c *conn) closeLinger() {
 	c.flush()
 	c.release()
-	c.pending = ""
+	c.setPending("")
 	s := c.srv
 	select {
 	case s.lingerSem <- struct{}{}:

@@ -39,7 +39,7 @@ func (c *conn) handle() bool {
 	c.answered = true
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()
-	r.TLS = c.tls
+	r.TLS = c.tlsState()
 	r.Close = h.Close || s.closing.Load()
 
 	// The head is consumed; what follows is the body or the next request.

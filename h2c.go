@@ -13,7 +13,7 @@ const h2cPreface = "PRI * HTTP/2.0\r\n"
 // isH2CPreface reports whether the connection opened with HTTP/2's
 // preface and the server serves cleartext HTTP/2.
 func (c *conn) isH2CPreface() bool {
-	return c.srv.UnencryptedHTTP2 != nil && c.tls == nil && !c.answered &&
+	return c.srv.UnencryptedHTTP2 != nil && c.tlsState() == nil && !c.answered &&
 		bytes.HasPrefix(c.rbuf[c.r0:c.r1], []byte(h2cPreface))
 }
 

@@ -75,6 +75,6 @@ func (c *conn) dropHijacked() {
 	c.wbuf = c.wbuf[:0]
 	c.r0, c.r1 = 0, 0
 	c.release()
-	c.pending = ""
+	c.setPending("")
 	c.send = nil
 }

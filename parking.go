@@ -121,7 +121,7 @@ const deepAbove = 256
 // does not see them; or a listener's own net.Conn type), on a goroutine
 // of its own that waits in a read of up to readerParkBytes: net/http's
 // way, at the cost of a goroutine and that buffer per idle connection.
-// What it reads is kept as c.pending for the worker.
+// What it reads is kept as the connection's pending bytes (setPending) for the worker.
 func (s *Server) parkReader(c *conn, deadline time.Time) {
 	s.mu.Lock()
 	if s.closing.Load() {
@@ -148,7 +148,7 @@ func (s *Server) parkReader(c *conn, deadline time.Time) {
 		case n > 0:
 			// Shutdown may have begun: the request is served all the
 			// same, answered with "Connection: close".
-			c.pending += string(buf[:n])
+			c.setPending(c.pending() + string(buf[:n]))
 			s.unpark(c)
 		case closing:
 			c.closeParked() // woken by Shutdown (wakeReaders)
@@ -398,6 +398,6 @@ func (c *conn) closeParked() {
 	} else {
 		c.nc.Close()
 	}
-	c.pending = ""
+	c.setPending("")
 	c.srv.untrack(c)
 }

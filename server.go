@@ -441,9 +441,9 @@ func (s *Server) track(nc net.Conn, handshaking bool) (c *conn, ok bool, reason 
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	s.conns.remove(c)
-	if c.ip != "" {
-		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
-			delete(s.perIP, c.ip)
+	if ip := c.clientIP(); ip != "" {
+		if s.perIP[ip]--; s.perIP[ip] <= 0 {
+			delete(s.perIP, ip)
 		}
 	}
 	if s.conns.len() == 0 && s.closing.Load() {

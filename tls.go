@@ -116,7 +116,10 @@ func (s *Server) handshake(c *conn, cfg *tls.Config) {
 		s.untrack(c)
 		return
 	}
-	c.tls = &state
+	if c.extra == nil {
+		c.extra = &connExtra{}
+	}
+	c.extra.tls = &state
 	c.attach()
 	// Wait for the first request without a worker, as for every idle
 	// TLS connection: a client that completes its handshake and then

@@ -63,15 +63,19 @@ func (c *conn) acquire() {
 		return
 	}
 	c.work = workPool.Get().(*work)
-	if len(c.pending) > len(c.rbuf) {
-		c.rbuf = make([]byte, len(c.pending)+readBufSize)
+	if p := c.pending(); p != "" {
+		if len(p) > len(c.rbuf) {
+			c.rbuf = make([]byte, len(p)+readBufSize)
+		}
+		c.r0, c.r1 = 0, copy(c.rbuf, p)
+		c.setPending("")
+	} else {
+		c.r0, c.r1 = 0, 0
 	}
-	c.r0, c.r1 = 0, copy(c.rbuf, c.pending)
-	c.pending = ""
 }
 
 // release gives the work back, keeping a copy of unread bytes (a
-// partial head) in c.pending.
+// partial head) as its pending bytes (setPending).
 func (c *conn) release() {
 	w := c.work
 	if w == nil {
@@ -79,7 +83,7 @@ func (c *conn) release() {
 	}
 	c.work = nil
 	if w.r1 > w.r0 {
-		c.pending = string(w.rbuf[w.r0:w.r1])
+		c.setPending(string(w.rbuf[w.r0:w.r1]))
 	}
 	w.r0, w.r1 = 0, 0
 	w.werr = nil
