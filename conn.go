@@ -79,6 +79,7 @@ type conn struct {
 	hurry       bool  // a slow request was just served while others waited
 	unread      bool  // taken by this worker and not read since (readHead)
 	answered    bool  // a request was handled on this connection
+	requests    uint8 // requests handled, up to 255 (park: a busy client)
 
 	// Guarded by srv.mu (see above).
 	handshaking bool // in its TLS handshake (tls.go)

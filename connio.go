@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/monotime"
 	"github.com/wharfhttp/wharf/internal/park"
 )
 
@@ -21,7 +22,7 @@ func (c *conn) setWriteDeadline() {
 	now := monoNow()
 	if c.wdl-now < mono(t/2) {
 		c.wdl = now + mono(t)
-		c.nc.SetWriteDeadline(c.wdl.time())
+		c.nc.SetWriteDeadline(c.wdl.Time())
 	}
 }
 
@@ -185,7 +186,7 @@ func (c *conn) readSlowly(p []byte, deadline time.Time, fill bool) (int, error) 
 	if n := c.readNow(p); n > 0 {
 		return n, nil
 	}
-	dl := toMono(deadline)
+	dl := monotime.Of(deadline)
 	if grace := monoNow() + mono(parkGrace); dl == 0 || grace < dl {
 		c.setReadDeadline(grace)
 		n, err := c.nc.Read(p)

@@ -37,6 +37,9 @@ func (c *conn) handle() bool {
 	}
 	r := &x.req
 	c.answered = true
+	if c.requests < 255 {
+		c.requests++
+	}
 	c.intern.fill(r, h, x.fields[:0])
 	r.RemoteAddr = c.remoteAddr()
 	r.TLS = c.tlsState()

@@ -194,7 +194,7 @@ func (w *response) answer(a *Answer) {
 		Request:    w.req,
 		RemoteAddr: w.req.RemoteAddr,
 		Status:     w.status,
-		Start:      m.start.time(),
+		Start:      m.start.Time(),
 		Queued:     time.Duration(m.queued),
 		Handler:    time.Duration(m.hend - m.hstart),
 		Reason:     m.reason,
@@ -297,7 +297,7 @@ func (c *conn) observeFail(status int, r *Request, start mono, base int64, head 
 	if start == 0 {
 		start = monoNow()
 	}
-	a.Start = start.time()
+	a.Start = start.Time()
 	c.sent(&a, base, head, start, nil)
 	o.Answered(&a)
 }

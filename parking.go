@@ -99,14 +99,20 @@ type slowMark struct {
 // When many connections are parked already, an idle one is parked
 // deep at once (deep.go): memory per connection is what matters then,
 // more than the CPU a deep connection costs when it wakes. With fewer,
-// it stays shallow until it has been parked for a deadline sweep.
+// while workers take ready connections from the set (park.Set.Busy),
+// or for a client that has sent busyClient requests, it stays shallow
+// until it has been parked for a deadline sweep: under load, a client
+// quiet for a grace period is most likely one whose turn comes late
+// (1,000 busy clients on a machine that starved the server: 1,500-4,500
+// deep wake-ups a second, 23 system calls each), and the sweep's peek
+// tells (ageable).
 func (s *Server) park(c *conn, deadline time.Time, timeout, idle bool) {
 	c.parkWrite, c.parkTimeout = false, timeout
 	if c.raw == nil {
 		s.parkReader(c, deadline)
 		return
 	}
-	if idle && s.parked.Ages() && c.canDeepen() && s.parked.Len() >= deepAbove {
+	if idle && s.parked.Ages() && c.canDeepen() && s.parked.Len() >= deepAbove && c.requests < busyClient && !s.parked.Busy() {
 		c.deepen() // on error it stays shallow
 	}
 	s.parkAdd(c, park.Read, deadline)
@@ -115,6 +121,12 @@ func (s *Server) park(c *conn, deadline time.Time, timeout, idle bool) {
 // deepAbove is the number of parked connections past which idle ones
 // are parked deep at once. 256 shallow ones cost about 0.4 MB.
 const deepAbove = 256
+
+// busyClient is how many requests make a client busy: one that has sent
+// that many is not parked deep at once after a quiet grace period (it
+// is most likely waiting for its turn on a loaded server), only after
+// a whole sweep.
+const busyClient = 8
 
 // parkReader parks c, which has no descriptor a poller could watch
 // (TLS: decrypted bytes may wait in crypto/tls's buffers, where epoll
@@ -282,7 +294,7 @@ func (s *Server) parkNew(c *conn) bool {
 	c.idleSince = now
 	var dl time.Time
 	if t := s.cfg.idleTimeout; t > 0 {
-		dl = (now + mono(t)).time()
+		dl = (now + mono(t)).Time()
 	}
 	s.park(c, dl, false, false)
 	return true
@@ -347,7 +359,7 @@ func (s *Server) parkExpired(c *conn) {
 		if o := s.cfg.observer; o != nil {
 			start := now
 			if c.headStart != 0 {
-				start = c.headStart.time()
+				start = c.headStart.Time()
 			}
 			o.Answered(&Answer{RemoteAddr: c.remoteAddr(), Status: 408, Bytes: int64(n),
 				Start: start, Duration: time.Since(start), Reason: "head-timeout"})

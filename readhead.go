@@ -118,7 +118,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			}
 			next := s.takeReady(j)
 			c.release()
-			s.park(c, hard.time(), !idle, false)
+			s.park(c, hard.Time(), !idle, false)
 			return next, errParked
 		case s.pool.Queued() > 0:
 			// A connection without a descriptor (TLS), while others
@@ -176,7 +176,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			continue
 		}
 		c.release()
-		s.park(c, hard.time(), !idle, grace == parkGrace)
+		s.park(c, hard.Time(), !idle, grace == parkGrace)
 		return nil, errParked
 	}
 }
@@ -234,6 +234,6 @@ func (c *conn) readNow(p []byte) int {
 func (c *conn) setReadDeadline(m mono) {
 	if m != c.rdl {
 		c.rdl = m
-		c.nc.SetReadDeadline(m.time())
+		c.nc.SetReadDeadline(m.Time())
 	}
 }

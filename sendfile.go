@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/wharfhttp/wharf/internal/monotime"
 	"github.com/wharfhttp/wharf/internal/park"
 )
 
@@ -213,7 +214,7 @@ func (fs *fileSend) close() {
 // socket, waiting at most parkGrace for it to become writable.
 func (c *conn) sendChunk(fs *fileSend) (int64, error) {
 	dl := time.Now().Add(parkGrace)
-	c.wdl = toMono(dl)
+	c.wdl = monotime.Of(dl)
 	c.nc.SetWriteDeadline(dl)
 	return park.Sendfile(c.raw, fs.fd, &fs.off, fs.remaining)
 }

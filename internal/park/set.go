@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/wharfhttp/wharf/internal/monotime"
 )
 
 // A Mode is what a parked descriptor waits for.
@@ -129,7 +131,7 @@ type Set[T any] struct {
 // entry is a parked value and what the mechanism needs of it.
 type entry[T any] struct {
 	v        T
-	deadline int64 // nanoseconds on the set's monotonic clock; 0: none
+	deadline monotime.Time // 0: none
 	fd       int32
 	mode     Mode
 	bare     bool // parked on a bare descriptor (Source.Raw nil)
@@ -185,7 +187,7 @@ func (s *Set[T]) Add(v T, src Source, mode Mode, deadline time.Time) error {
 	}
 	s.next++
 	tok := s.next
-	e := entry[T]{v: v, deadline: toMono(deadline), fd: src.FD, mode: mode, bare: src.Raw == nil}
+	e := entry[T]{v: v, deadline: monotime.Of(deadline), fd: src.FD, mode: mode, bare: src.Raw == nil}
 	s.entries[tok] = e
 	err := s.poll.add(tok, src, mode, deadline)
 	if err != nil {
@@ -365,14 +367,14 @@ func (s *Set[T]) room(max int) int {
 }
 
 // took records that Poll took a value now.
-func (s *Set[T]) took() { s.polledAt.Store(int64(time.Since(base))) }
+func (s *Set[T]) took() { s.polledAt.Store(int64(monotime.Now())) }
 
 // Busy reports whether callers of Poll have taken a ready value lately
 // (within busyFor), and the last Poll found one: the set is then a run
 // queue that workers drain, rather than a place where idle values wait.
 func (s *Set[T]) Busy() bool {
 	last := s.polledAt.Load()
-	return last != 0 && int64(time.Since(base))-last < int64(busyFor)
+	return last != 0 && int64(monotime.Now())-last < int64(busyFor)
 }
 
 // busyFor is how long after the last value taken the takers count as
@@ -389,7 +391,7 @@ const busyFor = 20 * time.Millisecond
 // caller of Poll that stopped (its handler is slow) does not hold up
 // the others for longer.
 func (s *Set[T]) polling(now time.Time) bool {
-	return int64(now.Sub(base))-s.polledAt.Load() < int64(pollingFor)
+	return int64(monotime.Of(now))-s.polledAt.Load() < int64(pollingFor)
 }
 
 // pollingFor is how long after a Poll the set's goroutine leaves ready
@@ -447,7 +449,7 @@ func (s *Set[T]) ready(tok uint64) {
 // waited to read since the previous sweep (when age is set).
 func (s *Set[T]) sweep(now time.Time, age bool) {
 	var due, aged []entry[T]
-	m := toMono(now)
+	m := monotime.Of(now)
 	s.mu.Lock()
 	s.sweeps++
 	mark := s.ageMark
@@ -476,7 +478,7 @@ func (s *Set[T]) sweep(now time.Time, age bool) {
 	}
 	for _, e := range aged {
 		s.poll.remove(e.fd)
-		s.ev.Aged(e.v, monoTime(e.deadline))
+		s.ev.Aged(e.v, e.deadline.Time())
 	}
 }
 
