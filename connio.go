@@ -37,11 +37,11 @@ func (c *conn) flush() error {
 		return nil
 	}
 	// Most answers fit in the socket's buffer: one send that cannot
-	// block (park.WriteNow says why it is made raw); the rest, if any,
+	// block (park.RawIO says why it is made raw); the rest, if any,
 	// the ordinary way, within the write deadline.
 	p := c.wbuf
 	if c.raw != nil {
-		n := park.WriteNow(c.raw, p)
+		n := c.rio.WriteNow(p)
 		c.out += int64(n)
 		p = p[n:]
 	}

@@ -63,7 +63,7 @@
 // while they take, the set's own goroutine leaves ready connections to
 // them, and it takes over within a millisecond when they stop (a slow
 // handler). Non-blocking reads, sends and epoll calls are raw system
-// calls, which the Go scheduler is not told of (park.ReadNow says why).
+// calls, which the Go scheduler is not told of (park.RawIO says why).
 //
 // The set's goroutine hands the pool only as many ready connections as
 // there are idle workers (parkRoom). When none is idle and the workers

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/wharfhttp/wharf/internal/http1"
-	"github.com/wharfhttp/wharf/internal/park"
 )
 
 // errParked and errIdleClose are internal outcomes of reading a head.
@@ -101,7 +100,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			// not read yet (just taken ready) is read once.
 			if c.unread {
 				c.unread = false
-				n, gone := park.ReadNowGone(c.raw, c.rbuf[c.r1:])
+				n, gone := c.rio.ReadNowGone(c.rbuf[c.r1:])
 				if n > 0 {
 					if idle {
 						c.headStart = now
@@ -224,10 +223,7 @@ func (c *conn) makeRoom(withBody bool) bool {
 // the runtime poller's deadline check. It returns 0 when nothing is
 // there (or the connection has no descriptor).
 func (c *conn) readNow(p []byte) int {
-	if c.raw == nil || len(p) == 0 {
-		return 0
-	}
-	return park.ReadNow(c.raw, p)
+	return c.rio.ReadNow(p)
 }
 
 // setReadDeadline sets nc's read deadline (0: none) unless it is set.

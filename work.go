@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/wharfhttp/wharf/internal/http1"
+	"github.com/wharfhttp/wharf/internal/park"
 )
 
 // work is what a connection needs only while a worker serves it: its
@@ -41,6 +42,10 @@ type work struct {
 	// (for Answer.Bytes); it restarts when the work is taken again.
 	out int64
 
+	// rio makes the connection's non-blocking reads and sends without
+	// allocating (park.RawIO); it works on the conn that has this work.
+	rio park.RawIO
+
 	// intern shares the strings that repeat from request to request.
 	// Strings are immutable, so sharing them across the connections
 	// that use this work in turn is safe.
@@ -48,12 +53,14 @@ type work struct {
 }
 
 var workPool = sync.Pool{New: func() any {
-	return &work{
+	w := &work{
 		rbuf:       make([]byte, readBufSize),
 		wbuf:       make([]byte, 0, writeBufSize),
 		bbuf:       make([]byte, 0, bodyBufSize),
 		respFields: make([]Field, 0, 8),
 	}
+	w.rio.Init()
+	return w
 }}
 
 // acquire gives the conn its work (after accept or when unparked),
@@ -63,6 +70,7 @@ func (c *conn) acquire() {
 		return
 	}
 	c.work = workPool.Get().(*work)
+	c.rio.Use(c.raw)
 	if p := c.pending(); p != "" {
 		if len(p) > len(c.rbuf) {
 			c.rbuf = make([]byte, len(p)+readBufSize)
@@ -100,6 +108,7 @@ func (c *conn) release() {
 	}
 	w.bbuf = w.bbuf[:0]
 	w.vec = nil
+	w.rio.Use(nil)
 	w.vecArr = [3][]byte{}
 	clear(w.respFields[:cap(w.respFields)])
 	workPool.Put(w)

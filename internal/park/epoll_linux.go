@@ -26,6 +26,15 @@ type epoller[T any] struct {
 	file    *os.File // the epoll descriptor, in the runtime poller
 	rc      syscall.RawConn
 	stopped atomic.Bool
+
+	// The arguments and result of ctlLocked's call, and its callback,
+	// made once: a func literal given to RawConn.Control escapes to
+	// the heap at each call (an allocation per park otherwise).
+	// Guarded by s.mu.
+	cOp, cFD int
+	cEv      unix.EpollEvent
+	cErr     error
+	ctlFn    func(epfd uintptr)
 }
 
 // sweepEvery is how often deadlines are checked, so they are precise to
@@ -48,6 +57,7 @@ func newEpoller[T any](s *Set[T]) (*epoller[T], error) {
 		return nil, err
 	}
 	e := &epoller[T]{s: s, file: f, rc: rc}
+	e.ctlFn = e.doCtl
 	s.wg.Add(1)
 	go e.loop()
 	return e, nil
@@ -71,6 +81,22 @@ func (e *epoller[T]) ctl(op int, fd int32, ev *unix.EpollEvent) error {
 		return cerr
 	}
 	return err
+}
+
+// ctlLocked is ctl for a caller that holds s.mu, without allocating.
+func (e *epoller[T]) ctlLocked(op int, fd int32, ev *unix.EpollEvent) error {
+	e.cOp, e.cFD, e.cErr = op, int(fd), nil
+	if ev != nil {
+		e.cEv = *ev
+	}
+	if cerr := e.rc.Control(e.ctlFn); cerr != nil {
+		return cerr
+	}
+	return e.cErr
+}
+
+func (e *epoller[T]) doCtl(epfd uintptr) {
+	e.cErr = rawEpollCtl(int(epfd), e.cOp, e.cFD, &e.cEv)
 }
 
 // rawEpollCtl and rawEpollWait make their system calls without telling
@@ -111,9 +137,9 @@ func (e *epoller[T]) add(tok uint64, src Source, mode Mode, _ time.Time) error {
 	// EPOLL_CTL_MOD, which also reports bytes that came meanwhile. A
 	// descriptor never registered, or closed since (the kernel drops
 	// a closed descriptor's registration), is added.
-	err := e.ctl(unix.EPOLL_CTL_MOD, src.FD, &ev)
+	err := e.ctlLocked(unix.EPOLL_CTL_MOD, src.FD, &ev)
 	if err == unix.ENOENT {
-		err = e.ctl(unix.EPOLL_CTL_ADD, src.FD, &ev)
+		err = e.ctlLocked(unix.EPOLL_CTL_ADD, src.FD, &ev)
 	}
 	return err
 }
@@ -151,9 +177,9 @@ func (e *epoller[T]) poll(toks []uint64) int {
 func (e *epoller[T]) watch(tok uint64, fd int32) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLRDHUP | unix.EPOLLONESHOT}
 	setToken(&ev, tok)
-	err := e.ctl(unix.EPOLL_CTL_ADD, fd, &ev)
+	err := e.ctlLocked(unix.EPOLL_CTL_ADD, fd, &ev)
 	if err == unix.EEXIST { // still registered since it was parked (add)
-		err = e.ctl(unix.EPOLL_CTL_MOD, fd, &ev)
+		err = e.ctlLocked(unix.EPOLL_CTL_MOD, fd, &ev)
 	}
 	return err
 }

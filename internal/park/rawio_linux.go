@@ -5,35 +5,21 @@ import (
 	"unsafe"
 )
 
-// ReadNowGone is ReadNow that also reports, when it read nothing,
-// whether the peer is gone: the socket is at EOF or has an error
-// (the next ordinary read reports which), rather than empty.
-func ReadNowGone(raw syscall.RawConn, p []byte) (n int, gone bool) {
-	if len(p) == 0 {
-		return 0, false
+// readNowFD reads what fd holds now (see RawIO.ReadNowGone).
+func readNowFD(fd uintptr, p []byte) (n int, gone bool) {
+	r, _, errno := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
+	switch {
+	case errno == 0:
+		return int(r), r == 0
+	case errno != syscall.EAGAIN && errno != syscall.EINTR:
+		return 0, true
 	}
-	raw.Control(func(fd uintptr) {
-		r, _, errno := syscall.RawSyscall6(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
-		switch {
-		case errno == 0:
-			n, gone = int(r), r == 0
-		case errno != syscall.EAGAIN && errno != syscall.EINTR:
-			gone = true
-		}
-	})
-	return n, gone
+	return 0, false
 }
 
-// WriteNow writes what of p the socket behind raw takes now, without
-// waiting (MSG_DONTWAIT), and returns how much it took: 0 when none
-// (the buffer is full, or on an error, which the next ordinary write
-// reports).
-func WriteNow(raw syscall.RawConn, p []byte) int {
-	n := 0
-	raw.Control(func(fd uintptr) {
-		n = rawIO(syscall.SYS_SENDTO, fd, p, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
-	})
-	return n
+// sendNowFD sends what of p fd takes now (see RawIO.WriteNow).
+func sendNowFD(fd uintptr, p []byte) int {
+	return rawIO(syscall.SYS_SENDTO, fd, p, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
 }
 
 // rawIO makes a read(2) or send(2) that cannot block without telling

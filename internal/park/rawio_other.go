@@ -4,17 +4,14 @@ package park
 
 import "syscall"
 
-// ReadNow is not available here: it returns 0, so the owner does not
-// look before it parks, and a parked connection wakes when its bytes
-// arrive.
-func ReadNow(raw syscall.RawConn, p []byte) int { return 0 }
+// readNowFD is not available here: nothing read, not gone, so the
+// owner does not look before it parks, and a parked connection wakes
+// when its bytes arrive.
+func readNowFD(fd uintptr, p []byte) (int, bool) { return 0, false }
 
-// ReadNowGone is not available here either: nothing read, not gone.
-func ReadNowGone(raw syscall.RawConn, p []byte) (int, bool) { return 0, false }
-
-// WriteNow is not available here: it returns 0, and the owner writes
+// sendNowFD is not available here: it returns 0, and the owner writes
 // the ordinary way.
-func WriteNow(raw syscall.RawConn, p []byte) int { return 0 }
+func sendNowFD(fd uintptr, p []byte) int { return 0 }
 
 // waitReadable waits until the socket has bytes to read (or EOF or an
 // error to report). On Windows RawConn.Read waits with a zero-byte

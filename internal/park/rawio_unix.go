@@ -4,15 +4,6 @@ package park
 
 import "syscall"
 
-// ReadNow reads what the socket behind raw holds now, without waiting
-// and without the runtime poller's deadline check: the bytes read, or 0
-// when there are none (or at EOF or on an error, which the next
-// ordinary read reports).
-func ReadNow(raw syscall.RawConn, p []byte) int {
-	n, _ := ReadNowGone(raw, p)
-	return n
-}
-
 // waitReadable waits until the socket has bytes to read (or EOF or an
 // error to report), without reading them, within the read deadline set
 // on the connection.

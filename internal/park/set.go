@@ -149,6 +149,7 @@ const watchBit = 1 << 63
 // A poller is the mechanism of a Set.
 type poller interface {
 	// add starts waiting on src for mode; deadline is the entry's.
+	// The caller holds the set's lock.
 	add(tok uint64, src Source, mode Mode, deadline time.Time) error
 	// remove stops waiting on fd.
 	remove(fd int32)

@@ -301,3 +301,34 @@ func TestSetRoom(t *testing.T) {
 		t.Errorf("Waiting() after all were delivered = %d, want 0", w)
 	}
 }
+
+// RawIO's reads and sends allocate nothing (a func literal given to
+// RawConn.Control would, at each call).
+func TestRawIOAllocs(t *testing.T) {
+	a, b := pair(t)
+	raw, err := a.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r RawIO
+	r.Init()
+	r.Use(raw)
+	msg := []byte("ping")
+	buf := make([]byte, 64)
+	allocs := testing.AllocsPerRun(100, func() {
+		if n := r.WriteNow(msg); n != len(msg) {
+			t.Fatalf("WriteNow = %d, want %d", n, len(msg))
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("WriteNow: %v allocations, want 0", allocs)
+	}
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(b, make([]byte, 101*len(msg))); err != nil {
+		t.Fatal(err)
+	}
+	allocs = testing.AllocsPerRun(100, func() { r.ReadNow(buf) })
+	if allocs != 0 {
+		t.Errorf("ReadNow: %v allocations, want 0", allocs)
+	}
+}
