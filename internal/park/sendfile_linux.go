@@ -146,14 +146,17 @@ func inPageCache(fd int, off, n int64) bool {
 // non-blocking: when it has no room the call waits within the
 // connection's write deadline (the caller sets it). A send of at
 // least rawSendMin bytes that are all in the page cache is made as a
-// raw system call of at most rawSendMax bytes (see rawSendMin): the
-// caller sends the rest with further calls.
-func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64) (int64, error) {
+// raw system call of at most rawSendMax bytes (see rawSendMin), when
+// holdP allows it: the caller sends the rest with further calls. A raw
+// call keeps its P for all its length, and every goroutine behind it
+// in the run queue waits that long: the caller allows it only while
+// few goroutines compete.
+func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64, holdP bool) (int64, error) {
 	var sent int
 	var serr error
 	err := raw.Write(func(sfd uintptr) bool {
 		m := min(n, 1<<30)
-		if m >= rawSendMin && inPageCache(fd, *off, min(m, rawSendMax)) {
+		if holdP && m >= rawSendMin && inPageCache(fd, *off, min(m, rawSendMax)) {
 			m = min(m, rawSendMax)
 			r, _, e := unix.RawSyscall6(unix.SYS_SENDFILE, sfd, uintptr(fd), uintptr(unsafe.Pointer(off)), uintptr(m), 0, 0)
 			sent, serr = int(r), nil
