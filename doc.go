@@ -43,7 +43,8 @@
 //     a burst of new connections, a server quiet for a second returns
 //     the memory the burst left behind to the operating system
 //     (quiet.go): 10,000 idle keep-alive clients cost a fresh server
-//     about 490 bytes each, against nginx's 527 (bench/NOTES.md).
+//     485-523 bytes each in our runs, against nginx's 527
+//     (bench/NOTES.md).
 //  4. A file body (io.Copy from an *os.File with a Content-Length) is
 //     sent with sendfile(2) after the handler returns, by a worker that
 //     parks the connection whenever the client is slow to read.

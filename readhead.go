@@ -102,11 +102,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 				c.unread = false
 				n, gone := c.rio.ReadNowGone(c.rbuf[c.r1:])
 				if n > 0 {
-					if idle {
-						c.headStart = now
-						c.idleSince = 0
-					}
-					c.r1 += n
+					c.gotBytes(n, idle, now)
 					continue
 				}
 				if gone {
@@ -136,14 +132,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			c.setReadDeadline(dl)
 			n, err := c.nc.Read(c.rbuf[c.r1:])
 			if n > 0 {
-				if idle {
-					// The head's clock starts when the read began: at
-					// most parkGrace early, and it saves a clock read
-					// per request.
-					c.headStart = now
-					c.idleSince = 0
-				}
-				c.r1 += n
+				c.gotBytes(n, idle, now)
 				continue
 			}
 			if !isTimeout(err) {
@@ -161,11 +150,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 		// fired while this goroutine waited for the CPU with the bytes
 		// already there).
 		if n := c.readNow(c.rbuf[c.r1:]); n > 0 {
-			if idle {
-				c.headStart = now
-				c.idleSince = 0
-			}
-			c.r1 += n
+			c.gotBytes(n, idle, now)
 			continue
 		}
 		if closingNew || s.closing.Load() && !c.answered {
@@ -178,6 +163,18 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 		s.park(c, hard.Time(), !idle, grace == parkGrace)
 		return nil, errParked
 	}
+}
+
+// gotBytes counts n bytes just read into rbuf. When they begin a head
+// (the connection was idle), the head's clock starts at now, when the
+// wait for them began: at most a grace period early, and it saves a
+// clock read per request.
+func (c *conn) gotBytes(n int, idle bool, now mono) {
+	if idle {
+		c.headStart = now
+		c.idleSince = 0
+	}
+	c.r1 += n
 }
 
 // maxParkedBody is the largest request body read before its handler
