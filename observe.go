@@ -92,6 +92,7 @@ type Stats struct {
 	BadRequests  uint64 // requests refused before a handler (4xx/5xx by the server)
 	TLSFailures  uint64 // TLS handshakes that failed
 	Taken        uint64 // ready connections a worker took from the parked set itself (doc.go, "Readiness")
+	Releases     uint64 // times memory was returned to the OS after a burst (quiet.go, Server.KeepMemory)
 }
 
 // counters are the Server's Stats counters; atomic, written on the
@@ -99,7 +100,7 @@ type Stats struct {
 type counters struct {
 	accepted, overload, maxConns, maxConnsIP     atomic.Uint64
 	headTimeouts, bodyTimeouts, slowReaders, bad atomic.Uint64
-	tlsFailures, taken                           atomic.Uint64
+	tlsFailures, taken, releases                 atomic.Uint64
 	// handlersIn and handlersOut count handlers started and returned
 	// (HTTP/1.1): their difference is the handlers running, and
 	// handlersOut's pace tells slow handlers from fast ones (parkRoom).
@@ -139,6 +140,7 @@ func (s *Server) Stats() Stats {
 	st.BadRequests = s.count.bad.Load()
 	st.TLSFailures = s.count.tlsFailures.Load()
 	st.Taken = s.count.taken.Load()
+	st.Releases = s.count.releases.Load()
 	return st
 }
 

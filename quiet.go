@@ -21,7 +21,8 @@ import (
 // connections since the last time, it collects garbage twice and
 // returns the free memory to the operating system
 // (debug.FreeOSMemory). On a quiet server that costs a few
-// milliseconds of one CPU; it happens at most once per burst.
+// milliseconds of one CPU; it happens at most once per burst, and never
+// with Server.KeepMemory (the collections are the whole process's).
 
 const (
 	// quietFor is how long the server must have been quiet.
@@ -43,9 +44,10 @@ type quietMark struct {
 // a burst, once the server is quiet (see above). It is called after
 // each deadline sweep of the parked set, on its goroutine.
 func (s *Server) releaseWhenQuiet() {
-	if !s.quiet.due(s.count.handlersOut.Load(), s.count.accepted.Load(), monoNow()) {
+	if s.cfg.keepMemory || !s.quiet.due(s.count.handlersOut.Load(), s.count.accepted.Load(), monoNow()) {
 		return
 	}
+	s.count.releases.Add(1)
 	// Two collections: the first moves the sync.Pools' contents to
 	// their victim caches, the second frees them.
 	debug.FreeOSMemory()

@@ -34,3 +34,26 @@ func TestQuietRelease(t *testing.T) {
 		}
 	}
 }
+
+// A quiet server after a burst returns memory, counted in
+// Stats.Releases; with KeepMemory it does not.
+func TestKeepMemory(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		// The portable waiter has no goroutine that calls
+		// releaseWhenQuiet: the test calls it, as the epoll set's
+		// goroutine does after each sweep, on the state a burst that
+		// ended quietFor ago leaves.
+		s := &Server{KeepMemory: keep, testWaiter: true, Handler: HandlerFunc(func(w ResponseWriter, r *Request) {})}
+		startServer(t, s)
+		s.count.accepted.Add(quietAfter)
+		s.quiet = quietMark{accepted: s.count.accepted.Load(), out: s.count.handlersOut.Load(), since: monoNow() - mono(quietFor)}
+		s.releaseWhenQuiet()
+		want := uint64(1)
+		if keep {
+			want = 0
+		}
+		if got := s.Stats().Releases; got != want {
+			t.Errorf("KeepMemory %v: Stats.Releases = %d, want %d", keep, got, want)
+		}
+	}
+}

@@ -123,6 +123,13 @@ type Server struct {
 	// cancelled when the server closes. nil means context.Background.
 	BaseContext context.Context
 
+	// KeepMemory stops the server from returning memory to the
+	// operating system when it goes quiet after a burst of connections
+	// (two garbage collections and debug.FreeOSMemory, once per burst;
+	// see the package documentation). The collections are
+	// process-wide: a program that manages its own memory sets it.
+	KeepMemory bool
+
 	// Set once by start, under mu, and immutable after it (start
 	// happens before any connection exists, so the serving path reads
 	// them without the lock).
@@ -188,6 +195,7 @@ type config struct {
 	observer          Observer
 	handler           Handler
 	reuse             bool // handler is a RequestReleaser
+	keepMemory        bool // KeepMemory (quiet.go)
 	log               *slog.Logger
 }
 
@@ -274,6 +282,7 @@ func (s *Server) start() error {
 		handler:       h,
 		observer:      s.Observer,
 		reuse:         isReleaser(h),
+		keepMemory:    s.KeepMemory,
 		log:           log,
 	}
 	base := s.BaseContext
