@@ -216,16 +216,5 @@ func (c *conn) sendChunk(fs *fileSend) (int64, error) {
 	dl := time.Now().Add(parkGrace)
 	c.wdl = monotime.Of(dl)
 	c.nc.SetWriteDeadline(dl)
-	return park.Sendfile(c.raw, fs.fd, &fs.off, fs.remaining, c.srv.pool.Workers()-c.srv.pool.Idle() <= rawSenders)
+	return park.Sendfile(c.raw, fs.fd, &fs.off, fs.remaining)
 }
-
-// rawSenders is how many jobs may run for a large send of cached file
-// bytes to be made as a raw system call (park.Sendfile), which keeps
-// its P for all its length (0.5-1 ms for 1 MiB on loopback) instead of
-// letting the scheduler hand it to another thread. With a few clients
-// that saves the hand-offs (10-15% of the CPU of 1 MiB ranges at
-// GOMAXPROCS=1); with hundreds of sends at once every goroutine behind
-// them in the run queue waits for all of them: in the slow-read attack
-// (1,000 clients reading 1 MiB each) a new client's request waited
-// 0.4-0.7 s, 4-25 ms with ordinary system calls.
-const rawSenders = 16

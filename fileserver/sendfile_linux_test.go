@@ -338,8 +338,7 @@ func due(h *Handler, key string) {
 }
 
 // A file that is not in the page cache (dropped with fadvise) is sent
-// intact: the server's sendfile of it is made the usual way, not as a
-// raw system call (see internal/park.Sendfile).
+// intact (sendfile reads it from the disk as it goes).
 func TestOpenFilesColdFile(t *testing.T) {
 	dir := t.TempDir()
 	big := patterned(4 << 20)

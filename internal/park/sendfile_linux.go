@@ -1,8 +1,6 @@
 package park
 
 import (
-	"os"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -98,74 +96,25 @@ func SendMore(raw syscall.RawConn, p []byte) (int, error) {
 	return sent, err
 }
 
-// A sendfile(2) of a file's bytes that are all in the page cache is
-// made as a raw system call (no entersyscall): the goroutine keeps its
-// P, as nginx's single thread does. Made the usual way, a call that
-// lasts more than a sysmon tick (20 us; 0.5-1 ms for 1 MiB on
-// loopback, where the sender also runs the receiver's TCP work) has
-// its P retaken and handed to another thread, and sysmon stays at its
-// 20 us period for as long as such calls go on: with GOMAXPROCS=1 that
-// cost 10-15% of the server's CPU for 1 MiB ranges. Small sends are
-// made the usual way (they rarely last a tick, and the page-cache
-// check would cost them a system call); a send that may read the disk
-// is too, so that a cold file never holds a P while it waits for the
-// disk. rawSendMax bounds how long one call holds the P, as nginx's
-// sendfile_max_chunk (2m) bounds its sendfile.
-const (
-	rawSendMin = 128 << 10
-	rawSendMax = 2 << 20
-)
-
-// noCachestat is set when cachestat(2) is missing (Linux < 6.5) or
-// refused (seccomp): every send is then made the usual way.
-var noCachestat atomic.Bool
-
-var pageSize = int64(os.Getpagesize())
-
-// inPageCache reports whether the n bytes of file fd at off are all
-// in the page cache, so that sending them reads no disk.
-func inPageCache(fd int, off, n int64) bool {
-	if noCachestat.Load() {
-		return false
-	}
-	cr := unix.CachestatRange{Off: uint64(off), Len: uint64(n)}
-	var cs unix.Cachestat_t
-	_, _, e := unix.RawSyscall6(unix.SYS_CACHESTAT, uintptr(fd), uintptr(unsafe.Pointer(&cr)), uintptr(unsafe.Pointer(&cs)), 0, 0, 0)
-	if e != 0 {
-		if e == unix.ENOSYS || e == unix.EPERM {
-			noCachestat.Store(true)
-		}
-		return false
-	}
-	pages := (off+n-1)/pageSize - off/pageSize + 1
-	return int64(cs.Cache) >= pages
-}
-
 // Sendfile sends up to n bytes of file fd from *off to the socket
 // behind raw with sendfile(2), advancing *off. The socket is
 // non-blocking: when it has no room the call waits within the
-// connection's write deadline (the caller sets it). A send of at
-// least rawSendMin bytes that are all in the page cache is made as a
-// raw system call of at most rawSendMax bytes (see rawSendMin), when
-// holdP allows it: the caller sends the rest with further calls. A raw
-// call keeps its P for all its length, and every goroutine behind it
-// in the run queue waits that long: the caller allows it only while
-// few goroutines compete.
-func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64, holdP bool) (int64, error) {
+// connection's write deadline (the caller sets it).
+//
+// The call is an ordinary system call, which lets the scheduler hand
+// the P to another thread while it lasts (0.5-1 ms for 1 MiB on
+// loopback). Made raw for cached bytes (no hand-off: 10-15% less CPU
+// for 1 MiB ranges at GOMAXPROCS=1), hundreds of sends at once held
+// every P, and a new client's request waited up to 0.7 s behind them
+// in the slow-read attack (internal/attacktest; 6-25 ms with ordinary
+// calls). Raw only while few jobs ran still let one through at 591 ms.
+// Without it a 1 MiB range is 1.13x nginx's req/s, a 10 MB file 1.03x
+// (bench/run, 2 rounds).
+func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64) (int64, error) {
 	var sent int
 	var serr error
 	err := raw.Write(func(sfd uintptr) bool {
-		m := min(n, 1<<30)
-		if holdP && m >= rawSendMin && inPageCache(fd, *off, min(m, rawSendMax)) {
-			m = min(m, rawSendMax)
-			r, _, e := unix.RawSyscall6(unix.SYS_SENDFILE, sfd, uintptr(fd), uintptr(unsafe.Pointer(off)), uintptr(m), 0, 0)
-			sent, serr = int(r), nil
-			if e != 0 {
-				sent, serr = -1, e
-			}
-		} else {
-			sent, serr = unix.Sendfile(int(sfd), fd, off, int(m))
-		}
+		sent, serr = unix.Sendfile(int(sfd), fd, off, int(min(n, 1<<30)))
 		if serr == unix.EINTR {
 			return false
 		}

@@ -12,7 +12,7 @@ import (
 
 func DupFile(sc syscall.Conn, at, n int64) (int, int64, error) { return -1, 0, errors.ErrUnsupported }
 func CloseFile(fd int)                                         {}
-func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64, holdP bool) (int64, error) {
+func Sendfile(raw syscall.RawConn, fd int, off *int64, n int64) (int64, error) {
 	return 0, errors.ErrUnsupported
 }
 func SetCork(raw syscall.RawConn, on bool) bool { return false }
