@@ -7,8 +7,9 @@ import "syscall"
 // the call, and the descriptor cannot be reused under it) without
 // allocating: RawConn.Control takes a func, and a func literal that
 // captures the buffer and the results escapes to the heap at each call
-// (measured: 2-3 allocations a request, 3% of the server's CPU with
-// 1,000 busy clients). A RawIO's callbacks are made once, by Init, and
+// (one allocation for each read, send and epoll_ctl of a park: with
+// 1,000 busy clients, runtime.mallocgc was 3.3% of the server's CPU in
+// perf, 0.6% with RawIO). A RawIO's callbacks are made once, by Init, and
 // take their arguments from its fields. A RawIO serves one connection
 // at a time (Use), on one goroutine at a time.
 //
