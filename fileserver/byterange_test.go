@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -295,6 +296,10 @@ func TestContentRange(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.r.contentRange(tt.size); got != tt.want {
 			t.Errorf("%v.contentRange(%d) = %q; want %q", tt.r, tt.size, got, tt.want)
+		}
+		cr, cl := tt.r.rangeFields(tt.size)
+		if want := strconv.FormatInt(tt.r.length, 10); cr != tt.want || cl != want {
+			t.Errorf("%v.rangeFields(%d) = %q, %q; want %q, %q", tt.r, tt.size, cr, cl, tt.want, want)
 		}
 	}
 }

@@ -379,7 +379,7 @@ func (h *Handler) serveUncached(w wharf.ResponseWriter, r *wharf.Request, t targ
 				h.files.purge() // Close ran meanwhile
 			}
 			defer of.release()
-			h.serveResource(w, r, t.path, name, of.use(), fi, sides)
+			h.serveLarge(w, r, name, of.use(), fi, sides, &of.res)
 			return
 		}
 	}

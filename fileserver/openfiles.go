@@ -36,6 +36,7 @@ type openFile struct {
 	f     *os.File
 	fi    fs.FileInfo
 	sides [numEnc]sidecar
+	res   largeRes // what its answers say, worked out once
 
 	refs     atomic.Int32 // the cache's reference (while cached) plus one per user
 	checkAt  atomic.Int64 // cache clock (ns) after which a use must validate
@@ -157,7 +158,7 @@ func (h *Handler) serveOpen(w wharf.ResponseWriter, r *wharf.Request, key string
 			return false
 		}
 	}
-	h.serveResource(w, r, key, of.name, of.use(), of.fi, of.sides)
+	h.serveLarge(w, r, of.name, of.use(), of.fi, of.sides, &of.res)
 	return true
 }
 
@@ -192,7 +193,7 @@ func (h *Handler) newOpen(name string, f fs.File, fi fs.FileInfo, sides [numEnc]
 	if !ok || h.cache == nil || h.closed.Load() {
 		return nil
 	}
-	of := &openFile{name: name, f: osf, fi: fi, sides: sides}
+	of := &openFile{name: name, f: osf, fi: fi, sides: sides, res: h.largeRes(name, fi, sides)}
 	of.refs.Store(1)
 	of.checkAt.Store(h.cache.clock() + h.cache.validity)
 	return of

@@ -7,11 +7,14 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // countingFS counts the files opened.
@@ -118,4 +121,54 @@ func TestOpenFilesConcurrentRanges(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestOpenFilesAnswerFields: the header values an open file's answers
+// carry, worked out once when the file is opened, are those the
+// uncached path gives; a Last-Modified in the future (sent as now)
+// follows the clock, and a large text file compressed as it is sent
+// has the weak ETag its cached form would have (the identity tag with
+// the coding).
+func TestOpenFilesAnswerFields(t *testing.T) {
+	dir := t.TempDir()
+	big := patterned(100 << 10)
+	future := time.Now().Add(time.Hour).Truncate(time.Second)
+	writeFile(t, dir, "future.bin", big, future)
+	writeFile(t, dir, "big.txt", big, past)
+	h := newDirHandler(t, dir, Config{CacheMaxFileSize: 1 << 10, Compress: &compress.Config{}})
+	now := future.Add(-time.Minute)
+	h.now = func() time.Time { return now }
+	first := serve(h, request{"GET", "/future.bin", hdr("Range", "bytes=10-19")})
+	if of := h.files.get("/future.bin"); of == nil {
+		t.Fatal("future.bin not kept open")
+	} else {
+		of.release()
+	}
+	for i := range 2 {
+		now = now.Add(time.Duration(i) * time.Second)
+		rec := serve(h, request{"GET", "/future.bin", hdr("Range", "bytes=10-19")})
+		check(t, "future.bin", rec, want{code: 206, header: map[string]string{
+			"Content-Range":  "bytes 10-19/" + strconv.Itoa(len(big)),
+			"Content-Length": "10",
+			"Content-Type":   defaultType,
+			"Last-Modified":  now.UTC().Format(timeFormat),
+			"ETag":           first.Header().Get("ETag"),
+			"Vary":           absent,
+		}, body: big[10:20]})
+	}
+
+	id := serve(h, request{"GET", "/big.txt", nil})
+	etag := id.Header().Get("ETag")
+	if etag == "" || !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("big.txt: ETag %q", etag)
+	}
+	for range 2 { // uncached, then from the open-file cache
+		rec := serve(h, request{"HEAD", "/big.txt", hdr("Accept-Encoding", "gzip")})
+		check(t, "big.txt gzip", rec, want{code: 200, header: map[string]string{
+			"Content-Encoding": "gzip",
+			"ETag":             weakETag(etag, compress.Gzip),
+			"Vary":             "Accept-Encoding",
+			"Last-Modified":    past.UTC().Format(timeFormat),
+		}})
+	}
 }

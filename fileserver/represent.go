@@ -77,17 +77,53 @@ func (h *Handler) serveResource(w wharf.ResponseWriter, r *wharf.Request, key, n
 		return
 	}
 
-	ctype := contentType(name)
-	var onDisk compress.Set
+	lr := h.largeRes(name, fi, sides)
+	h.serveLarge(w, r, name, f, fi, sides, &lr)
+}
+
+// A largeRes is what answering a resource too large for the cache
+// needs to know besides its open file: worked out from the names and
+// FileInfos once per open file (openFile.res) rather than on every
+// request, since a range of a video or a download costs little else.
+type largeRes struct {
+	ctype   string       // the identity file's Content-Type, for every representation
+	onDisk  compress.Set // the sidecars found
+	offered compress.Set // onDisk and the encodings made on the fly
+	id      meta         // the identity answer's values; zero when only sidecars exist
+	idNow   bool         // id's Last-Modified is in the future: made again per request
+}
+
+// largeRes returns the largeRes of the resource whose identity file is
+// name, described by fi (nil when only sidecars exist), with the
+// sidecars found beside it.
+func (h *Handler) largeRes(name string, fi fs.FileInfo, sides [numEnc]sidecar) largeRes {
+	lr := largeRes{ctype: contentType(name)}
 	for enc, s := range sides {
 		if s.fi != nil {
-			onDisk |= compress.SetOf(compress.Encoding(enc))
+			lr.onDisk |= compress.SetOf(compress.Encoding(enc))
 		}
 	}
-	offered := onDisk
-	if fi != nil && h.comp != nil && fi.Size() >= h.minCompress && compress.Compressible(ctype) {
-		offered |= h.flyEnc
+	lr.offered = lr.onDisk
+	if fi != nil && h.comp != nil && fi.Size() >= h.minCompress && compress.Compressible(lr.ctype) {
+		lr.offered |= h.flyEnc
 	}
+	if fi != nil {
+		now := h.now()
+		lr.id = fileMeta(fi, lr.ctype, compress.Identity, lr.offered != 0, now)
+		// lastModified clamps a future time to now: such a value must
+		// follow the clock, not be kept.
+		lr.idNow = fi.ModTime().After(now)
+	}
+	return lr
+}
+
+// serveLarge answers for a resource too large for the cache (see
+// serveResource), which lr describes: its identity file is name, open
+// as f and described by fi (both nil when only sidecars exist), and
+// sides are its sidecars. The file's bytes go out with sendfile(2),
+// or compressed as they are sent.
+func (h *Handler) serveLarge(w wharf.ResponseWriter, r *wharf.Request, name string, f fs.File, fi fs.FileInfo, sides [numEnc]sidecar, lr *largeRes) {
+	onDisk, offered := lr.onDisk, lr.offered
 	vary := offered != 0
 	enc := compress.Identity
 	if offered != 0 {
@@ -101,7 +137,6 @@ func (h *Handler) serveResource(w wharf.ResponseWriter, r *wharf.Request, key, n
 			enc = se
 		}
 	}
-	now := h.now()
 	switch {
 	case enc != compress.Identity && sides[enc].fi != nil:
 		sf, sfi, err := h.openRegular(sides[enc].name, sides[enc].fi)
@@ -110,18 +145,28 @@ func (h *Handler) serveResource(w wharf.ResponseWriter, r *wharf.Request, key, n
 			return
 		}
 		defer sf.Close()
-		m := fileMeta(sfi, ctype, enc, vary, now)
+		m := fileMeta(sfi, lr.ctype, enc, vary, h.now())
 		h.respond(w, r, &m, nil, sf)
 	case fi == nil:
 		h.notAcceptable(w, r)
 	case enc != compress.Identity && !r.Header.Has("Range"):
-		m := fileMeta(fi, ctype, enc, vary, now)
+		m := h.idMeta(lr)
+		m.enc = enc
 		m.etag = weakETag(m.etag, enc)
 		h.streamCompressed(w, r, &m, f)
 	default:
-		m := fileMeta(fi, ctype, compress.Identity, vary, now)
+		m := h.idMeta(lr)
 		h.respond(w, r, &m, nil, f)
 	}
+}
+
+// idMeta returns the identity answer's values of lr.
+func (h *Handler) idMeta(lr *largeRes) meta {
+	m := lr.id
+	if lr.idNow && m.etag != "" {
+		m.lastMod = lastModified(m.mtime, h.now())
+	}
+	return m
 }
 
 // fits reports whether the identity file and sidecars of a resource

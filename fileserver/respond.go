@@ -119,8 +119,9 @@ func (h *Handler) sendRanges(w wharf.ResponseWriter, r *wharf.Request, m *meta, 
 	var err error
 	if len(ranges) == 1 {
 		br := ranges[0]
-		hdr.Set("Content-Range", br.contentRange(m.size))
-		hdr.Set("Content-Length", strconv.FormatInt(br.length, 10))
+		cr, cl := br.rangeFields(m.size)
+		hdr.Set("Content-Range", cr)
+		hdr.Set("Content-Length", cl)
 		w.WriteHeader(206)
 		if r.Method == "HEAD" {
 			return
