@@ -173,12 +173,13 @@
 //     seen; such an edit also keeps the ETag, so clients would not
 //     see it either.
 //   - Files too large for the cache are kept open between requests
-//     instead (up to 1,024 of them, as nginx's open_file_cache), with
-//     their sidecars, and validated the same way with a stat of each
-//     name: a request for one (a range of a video, a download) costs
-//     no open or close, only the send. Requests share the descriptor
-//     and never use its offset; a replaced file's old descriptor is
-//     closed when the last request sending it is done.
+//     instead (up to 1,024 descriptors, as nginx's open_file_cache),
+//     with their sidecars, open too, and validated the same way with
+//     a stat of each name: a request for one (a range of a video, a
+//     download, a large script's .br) costs no open or close, only
+//     the send. Requests share the descriptors and never use their
+//     offsets; a replaced file's old descriptors are closed when the
+//     last request sending from them is done.
 //   - Close empties the caches and closes the kept files; a NewDir
 //     Handler then answers 500.
 package fileserver

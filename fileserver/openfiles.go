@@ -6,17 +6,20 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wharfhttp/wharf"
+	"github.com/wharfhttp/wharf/compress"
 )
 
 // maxOpenFiles bounds the descriptors the open-file cache holds.
 const maxOpenFiles = 1024
 
 // openFiles keeps files too large for the cache open between requests,
-// with their FileInfo and sidecars, as nginx's open_file_cache does: a
-// request for one (a range of a video, a download) then costs no
-// stat, open, fstat or close, only the send. Entries are trusted for
+// with their FileInfo and their sidecars (open too), as nginx's
+// open_file_cache does: a request for one (a range of a video, a
+// download, a large script's .br) then costs no stat, open, fstat or
+// close, only the send. Entries are trusted for
 // Config.CacheValidity like the cache's, then validated with a stat of
 // the name and of the sidecar names.
 //
@@ -25,8 +28,9 @@ const maxOpenFiles = 1024
 // Each user holds a reference, and the file is closed when the cache
 // has dropped it and the last user is done. Safe for concurrent use.
 type openFiles struct {
-	mu sync.RWMutex
-	m  map[string]*openFile // by decoded request path; guarded by mu
+	mu  sync.RWMutex
+	m   map[string]*openFile // by decoded request path; guarded by mu
+	fds int                  // descriptors the entries of m hold; guarded by mu
 }
 
 // An openFile is a large file kept open. Immutable once published,
@@ -36,18 +40,61 @@ type openFile struct {
 	f     *os.File
 	fi    fs.FileInfo
 	sides [numEnc]sidecar
-	res   largeRes // what its answers say, worked out once
+	res   largeRes // what its answers say, worked out once; its sidecars open
 
 	refs     atomic.Int32 // the cache's reference (while cached) plus one per user
 	checkAt  atomic.Int64 // cache clock (ns) after which a use must validate
 	checking atomic.Bool  // a request is validating it
 }
 
-// release drops a reference, closing the file with the last.
+// release drops a reference, closing the file and its open sidecars
+// with the last.
 func (of *openFile) release() {
 	if of.refs.Add(-1) == 0 {
 		of.f.Close()
+		for _, s := range of.res.open {
+			if s != nil {
+				s.f.Close()
+			}
+		}
 	}
+}
+
+// fds returns the number of descriptors of holds.
+func (of *openFile) fds() int {
+	n := 1
+	for _, s := range of.res.open {
+		if s != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// An openSide is a sidecar of an openFile, kept open with it, as the
+// fs.File a request answers from (as openUse is for the file itself):
+// Stat answers from the entry, ReadAt reads the shared file, Close
+// does nothing. The openFile's references keep it open.
+type openSide struct {
+	of   *openFile
+	f    *os.File
+	fi   fs.FileInfo // f's own
+	m    meta        // its answers' values
+	mNow bool        // m's Last-Modified is in the future: made again per request
+}
+
+func (s *openSide) Stat() (fs.FileInfo, error)              { return s.fi, nil }
+func (s *openSide) Read(p []byte) (int, error)              { return s.f.Read(p) }
+func (s *openSide) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
+func (s *openSide) Close() error                            { return nil }
+
+// meta returns the values of s's answers.
+func (s *openSide) meta(now func() time.Time) meta {
+	m := s.m
+	if s.mNow && m.etag != "" {
+		m.lastMod = lastModified(m.mtime, now())
+	}
+	return m
 }
 
 // use returns the file of as a request reads it (see openUse).
@@ -105,11 +152,12 @@ func (o *openFiles) put(key string, of *openFile) bool {
 	if o.m == nil {
 		o.m = make(map[string]*openFile)
 	}
-	if _, ok := o.m[key]; ok || len(o.m) >= maxOpenFiles {
+	if _, ok := o.m[key]; ok || o.fds+of.fds() > maxOpenFiles {
 		return false
 	}
 	of.refs.Add(1)
 	o.m[key] = of
+	o.fds += of.fds()
 	return true
 }
 
@@ -120,6 +168,7 @@ func (o *openFiles) remove(key string, of *openFile) {
 	drop := o.m[key] == of
 	if drop {
 		delete(o.m, key)
+		o.fds -= of.fds()
 	}
 	o.mu.Unlock()
 	if drop {
@@ -131,7 +180,7 @@ func (o *openFiles) remove(key string, of *openFile) {
 func (o *openFiles) purge() {
 	o.mu.Lock()
 	m := o.m
-	o.m = nil
+	o.m, o.fds = nil, 0
 	o.mu.Unlock()
 	for _, of := range m {
 		of.release()
@@ -194,7 +243,39 @@ func (h *Handler) newOpen(name string, f fs.File, fi fs.FileInfo, sides [numEnc]
 		return nil
 	}
 	of := &openFile{name: name, f: osf, fi: fi, sides: sides, res: h.largeRes(name, fi, sides)}
+	h.openSides(of)
 	of.refs.Store(1)
 	of.checkAt.Store(h.cache.clock() + h.cache.validity)
 	return of
+}
+
+// openSides opens of's sidecars, to be kept open with it (see
+// openSide). A sidecar that cannot be opened, or that changed since
+// it was found (its open file is not the version of.sides holds), is
+// left closed: requests then open it each time, as they would without
+// the open-file cache.
+func (h *Handler) openSides(of *openFile) {
+	now := h.now()
+	vary := of.res.offered != 0
+	for enc, sc := range of.sides {
+		if sc.fi == nil {
+			continue
+		}
+		f, fi, err := h.openRegular(sc.name, sc.fi)
+		if err != nil {
+			continue
+		}
+		osf, ok := f.(*os.File)
+		if !ok || !versionOf(fi).equal(versionOf(sc.fi)) {
+			f.Close()
+			continue
+		}
+		of.res.open[enc] = &openSide{
+			of:   of,
+			f:    osf,
+			fi:   fi,
+			m:    fileMeta(fi, of.res.ctype, compress.Encoding(enc), vary, now),
+			mNow: fi.ModTime().After(now),
+		}
+	}
 }

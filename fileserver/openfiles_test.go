@@ -172,3 +172,97 @@ func TestOpenFilesAnswerFields(t *testing.T) {
 		}})
 	}
 }
+
+// TestOpenFilesKeepSidecarsOpen: a large file's sidecars are kept
+// open with it, and answered (whole, by range, over a real connection
+// with sendfile) with the bytes and header values the path without the
+// open-file cache gives, opening nothing more.
+func TestOpenFilesKeepSidecarsOpen(t *testing.T) {
+	dir := t.TempDir()
+	big, gz, br := patterned(100<<10), "GZ"+patterned(30<<10), "BR"+patterned(20<<10)
+	writeFile(t, dir, "big.js", big, past)
+	writeFile(t, dir, "big.js.gz", gz, past)
+	writeFile(t, dir, "big.js.br", br, past.Add(time.Second))
+	cfs := &countingFS{StatFS: os.DirFS(dir).(fs.StatFS)}
+	h := New(cfs, Config{Precompressed: true, CacheValidity: time.Hour})
+	defer h.Close()
+	plain := New(os.DirFS(dir), Config{Precompressed: true, CacheMaxFileSize: -1})
+	reqs := []struct {
+		req  request
+		code int
+		body string
+	}{
+		{request{"GET", "/big.js", hdr("Accept-Encoding", "gzip")}, 200, gz},
+		{request{"GET", "/big.js", hdr("Accept-Encoding", "br, gzip")}, 200, br},
+		{request{"GET", "/big.js", hdr("Accept-Encoding", "gzip", "Range", "bytes=10-19")}, 206, gz[10:20]},
+		{request{"HEAD", "/big.js", hdr("Accept-Encoding", "br")}, 200, ""},
+		{request{"GET", "/big.js", nil}, 200, big},
+	}
+	fields := []string{"Content-Type", "Content-Encoding", "Content-Length", "Content-Range", "ETag", "Last-Modified", "Vary", "Accept-Ranges"}
+	for round := range 3 {
+		for _, rq := range reqs {
+			code, got, body := serve(h, rq.req).Result()
+			_, want, _ := serve(plain, rq.req).Result()
+			if code != rq.code || string(body) != rq.body {
+				t.Fatalf("%v: %d, %d bytes; want %d, %d bytes", rq.req.header, code, len(body), rq.code, len(rq.body))
+			}
+			for _, f := range fields {
+				if got.Get(f) != want.Get(f) {
+					t.Errorf("%v: %s %q; without the open-file cache %q", rq.req.header, f, got.Get(f), want.Get(f))
+				}
+			}
+		}
+		if n := cfs.opens.Load(); n != 3 {
+			t.Fatalf("round %d: %d opens; want 3 (the file and its two sidecars, once)", round, n)
+		}
+	}
+	if h.files.fds != 3 {
+		t.Errorf("the open-file cache counts %d descriptors; want 3", h.files.fds)
+	}
+
+	// Through a server, which sends the sidecar from the held descriptor.
+	d := newDirHandler(t, dir, Config{Precompressed: true})
+	url := startServer(t, d)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	for range 3 {
+		req, _ := http.NewRequest("GET", url+"/big.js", nil)
+		req.Header.Set("Accept-Encoding", "gzip") // set by hand: the client leaves the body as it is
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || string(body) != gz {
+			t.Fatalf("over a connection: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Encoding"), len(body))
+		}
+	}
+}
+
+// TestOpenFilesSidecarReplaced: a replaced sidecar is served once the
+// entry is validated again, and the old one's descriptor is closed.
+func TestOpenFilesSidecarReplaced(t *testing.T) {
+	dir := t.TempDir()
+	big := patterned(100 << 10)
+	writeFile(t, dir, "big.js", big, past)
+	writeFile(t, dir, "big.js.gz", "old", past)
+	h := newDirHandler(t, dir, Config{Precompressed: true, CacheValidity: -1})
+	gzip := request{"GET", "/big.js", hdr("Accept-Encoding", "gzip")}
+	check(t, "old", serve(h, gzip), want{code: 200, body: "old"})
+	of := h.files.get("/big.js")
+	if of == nil || of.res.open[compress.Gzip] == nil {
+		t.Fatal("the sidecar is not kept open")
+	}
+	old := of.res.open[compress.Gzip].f
+	of.release()
+	replaceFile(t, dir, "big.js.gz", "new!", past.Add(time.Second))
+	check(t, "new", serve(h, gzip), want{code: 200, body: "new!"})
+	if _, err := old.Stat(); err == nil {
+		t.Error("the replaced sidecar's descriptor is still open")
+	}
+	h.Close()
+	if h.files.fds != 0 {
+		t.Errorf("%d descriptors counted after Close", h.files.fds)
+	}
+}

@@ -91,6 +91,10 @@ type largeRes struct {
 	offered compress.Set // onDisk and the encodings made on the fly
 	id      meta         // the identity answer's values; zero when only sidecars exist
 	idNow   bool         // id's Last-Modified is in the future: made again per request
+
+	// The sidecars the open-file cache keeps open with the file, by
+	// encoding (openFile.res; always nil elsewhere).
+	open [numEnc]*openSide
 }
 
 // largeRes returns the largeRes of the resource whose identity file is
@@ -138,6 +142,10 @@ func (h *Handler) serveLarge(w wharf.ResponseWriter, r *wharf.Request, name stri
 		}
 	}
 	switch {
+	case enc != compress.Identity && lr.open[enc] != nil:
+		s := lr.open[enc]
+		m := s.meta(h.now)
+		h.respond(w, r, &m, nil, s)
 	case enc != compress.Identity && sides[enc].fi != nil:
 		sf, sfi, err := h.openRegular(sides[enc].name, sides[enc].fi)
 		if err != nil {

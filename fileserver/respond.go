@@ -177,6 +177,8 @@ func sendFile(w wharf.ResponseWriter, f fs.File, off, n int64) error {
 	switch ff := f.(type) {
 	case *openUse:
 		src = &fileSection{f: ff.f, off: off, n: n, fi: ff.fi, of: ff.entry()}
+	case *openSide:
+		src = &fileSection{f: ff.f, off: off, n: n, fi: ff.fi, of: ff.of}
 	case *os.File:
 		src = &fileSection{f: ff, off: off, n: n}
 	case io.ReaderAt:
