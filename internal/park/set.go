@@ -95,9 +95,9 @@ type Set[T any] struct {
 
 	mu sync.Mutex
 	// entries holds every parked value by token; the set owns them
-	// until they are taken out. count is len(entries), kept for Len,
+	// until they are taken out. count is entries.used, kept for Len,
 	// which is read without the lock on the hot path.
-	entries map[uint64]entry[T]
+	entries slots[T]
 	count   atomic.Int64
 	bare    atomic.Int64 // how many entries are bare (Bare)
 	writing atomic.Int64 // how many entries wait for Write (Writing)
@@ -119,8 +119,7 @@ type Set[T any] struct {
 	// watches holds the descriptors watched for hang-ups, by token
 	// (tokens with watchBit set).
 	watches  map[uint64]watch
-	next     uint64 // last token given out
-	ageMark  uint64 // next as of the previous sweep
+	next     uint64 // last watch token given out
 	sweeps   int    // deadline sweeps made (Sweeps)
 	draining bool   // Drain was called: Read values are refused
 
@@ -165,7 +164,7 @@ type poller interface {
 // portable waiter mechanism (for tests of it on Linux); log receives
 // the mechanism's own troubles (epoll unavailable or failing).
 func New[T any](ev Events[T], log *slog.Logger, waiterOnly bool) *Set[T] {
-	s := &Set[T]{ev: ev, log: log, entries: make(map[uint64]entry[T])}
+	s := &Set[T]{ev: ev, log: log, entries: newSlots[T]()}
 	if !waiterOnly {
 		if p, err := newEpoller(s); err == nil {
 			s.poll = p
@@ -186,13 +185,11 @@ func (s *Set[T]) Add(v T, src Source, mode Mode, deadline time.Time) error {
 		s.mu.Unlock()
 		return ErrDraining
 	}
-	s.next++
-	tok := s.next
 	e := entry[T]{v: v, deadline: monotime.Of(deadline), fd: src.FD, mode: mode, bare: src.Raw == nil}
-	s.entries[tok] = e
+	tok := s.entries.put(e, uint32(s.sweeps))
 	err := s.poll.add(tok, src, mode, deadline)
 	if err != nil {
-		delete(s.entries, tok)
+		s.entries.remove(tok)
 	} else {
 		s.counted(e, 1)
 	}
@@ -327,8 +324,8 @@ func (s *Set[T]) deliverStash(room int) int {
 // delivered all the same (Room does not bound them: see Events.Room).
 func (s *Set[T]) hold(tok uint64) {
 	s.mu.Lock()
-	if e, ok := s.entries[tok]; ok && e.mode == Write {
-		s.takeLocked(tok)
+	if sl := s.entries.lookup(tok); sl != nil && sl.mode == Write {
+		e, _ := s.takeLocked(tok)
 		s.mu.Unlock()
 		s.ev.Ready(e.v)
 		return
@@ -431,12 +428,12 @@ func (s *Set[T]) take(tok uint64) (e entry[T], ok bool) {
 }
 
 func (s *Set[T]) takeLocked(tok uint64) (e entry[T], ok bool) {
-	e, ok = s.entries[tok]
-	if ok {
-		delete(s.entries, tok)
-		s.counted(e, -1)
+	if s.entries.lookup(tok) == nil {
+		return e, false
 	}
-	return e, ok
+	e = s.entries.remove(tok)
+	s.counted(e, -1)
+	return e, true
 }
 
 // ready delivers the readiness of tok, if it is still parked.
@@ -452,26 +449,24 @@ func (s *Set[T]) sweep(now time.Time, age bool) {
 	var due, aged []entry[T]
 	m := monotime.Of(now)
 	s.mu.Lock()
+	// Values parked since the previous sweep have its epoch.
+	recent := uint32(s.sweeps)
 	s.sweeps++
-	mark := s.ageMark
-	s.ageMark = s.next
 	age = age && s.ev.Age != nil
 	asked := 0
-	for tok, e := range s.entries {
+	s.entries.each(func(tok uint64, sl *slot[T]) {
 		switch {
-		case e.deadline != 0 && m >= e.deadline:
-			delete(s.entries, tok)
-			s.counted(e, -1)
+		case sl.deadline != 0 && m >= sl.deadline:
+			e, _ := s.takeLocked(tok)
 			due = append(due, e)
-		case age && tok <= mark && e.mode == Read && len(aged) < maxAged && asked < maxAsked:
+		case age && sl.epoch != recent && sl.mode == Read && len(aged) < maxAged && asked < maxAsked:
 			asked++
-			if s.ev.Age(e.v) {
-				delete(s.entries, tok)
-				s.counted(e, -1)
+			if s.ev.Age(sl.v) {
+				e, _ := s.takeLocked(tok)
 				aged = append(aged, e)
 			}
 		}
-	}
+	})
 	s.mu.Unlock()
 	for _, e := range due {
 		s.poll.remove(e.fd)
@@ -492,15 +487,13 @@ func (s *Set[T]) Drain(keep func(v T, mode Mode) bool) []T {
 	s.draining = true
 	var out []T
 	var fds []int32
-	for tok, e := range s.entries {
-		if keep != nil && keep(e.v, e.mode) {
-			continue
+	s.entries.each(func(tok uint64, sl *slot[T]) {
+		if keep == nil || !keep(sl.v, sl.mode) {
+			e, _ := s.takeLocked(tok)
+			out = append(out, e.v)
+			fds = append(fds, e.fd)
 		}
-		delete(s.entries, tok)
-		s.counted(e, -1)
-		out = append(out, e.v)
-		fds = append(fds, e.fd)
-	}
+	})
 	s.mu.Unlock()
 	for _, fd := range fds {
 		s.poll.remove(fd)
@@ -585,7 +578,7 @@ func IsTimeout(err error) bool {
 func (s *Set[T]) Each(f func(v T, mode Mode)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, e := range s.entries {
-		f(e.v, e.mode)
-	}
+	s.entries.each(func(_ uint64, sl *slot[T]) {
+		f(sl.v, sl.mode)
+	})
 }
