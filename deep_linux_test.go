@@ -315,3 +315,41 @@ func TestDeepParkedWakesToOverload(t *testing.T) {
 		t.Errorf("status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+// A client that has sent more than one request is parked deep by a
+// sweep only once it has been quiet for busyQuiet: an empty socket
+// after one sweep is what a busy client whose load generator answers
+// late looks like too. The policy is checked where the sweep calls it
+// (under the set's lock, through Each), with the client's quiet time
+// moved back instead of waited for.
+func TestBusyClientAgesAfterBusyQuiet(t *testing.T) {
+	s := &Server{Handler: remoteHandler}
+	addr := startServer(t, s)
+	c, br := dialGet(t, addr)
+	defer c.Close()
+	getOn(t, c, br) // a second request
+	waitFor(t, "the connection to be parked", func() bool {
+		_, all := deepParked(s)
+		return all == 1
+	})
+	checked := false
+	s.parked.Each(func(pc *conn, _ park.Mode) {
+		if pc.nc == nil {
+			t.Fatal("parked deep before busyQuiet")
+		}
+		checked = true
+		if quiet := monoNow() - pc.idleSince; quiet < mono(busyQuiet) {
+			if s.ageable(pc) {
+				t.Errorf("ageable after %v quiet, want not before %v", time.Duration(quiet), busyQuiet)
+			}
+		}
+		pc.idleSince -= mono(busyQuiet)
+		if !s.ageable(pc) {
+			t.Errorf("not ageable after busyQuiet")
+		}
+	})
+	if !checked {
+		t.Fatal("the connection left the set")
+	}
+	waitDeep(t, s, 1) // and a sweep parks it deep
+}
