@@ -34,6 +34,15 @@
 // errgroup additionally collects the first error and cancels a shared
 // context, which a Pool does not do: jobs report their own results.
 //
+// # Long-lived workers and their stacks
+//
+// A goroutine's stack grows with the deepest call it makes and rarely
+// shrinks back (never below four times what it uses idle), so each
+// worker keeps the stack its deepest job needed. [Pool.Renew] replaces
+// the idle workers with new goroutines, whose stacks start at the
+// minimum: a server calls it when a burst is over (wharf's Server does,
+// with the rest of its memory release after a burst).
+//
 // # Concurrency
 //
 // All methods of a Pool are safe for concurrent use by multiple goroutines,

@@ -41,8 +41,10 @@ type Pool struct {
 	// of detached jobs that have since finished (detach.go). A worker
 	// that finishes a job while it is positive leaves.
 	surplus atomic.Int64
-	alive   atomic.Int64  // worker goroutines not yet exited
-	done    chan struct{} // closed when the last worker exits
+	// renew counts workers Renew asked to be replaced (renew.go).
+	renew atomic.Int64
+	alive atomic.Int64  // worker goroutines not yet exited
+	done  chan struct{} // closed when the last worker exits
 
 	panicHandler atomic.Pointer[func(v any, stack []byte)]
 }
@@ -205,8 +207,11 @@ func (p *Pool) SetPanicHandler(h func(v any, stack []byte)) {
 }
 
 func (p *Pool) worker() {
-	clean := false
+	clean, renewed := false, false
 	defer func() {
+		if renewed {
+			return // replaced (renew.go): the alive count is handed over
+		}
 		if !clean {
 			// A job called runtime.Goexit (for example t.FailNow):
 			// the deferred recover in run saw nothing to recover and
@@ -224,6 +229,11 @@ func (p *Pool) worker() {
 		if p.leaveSurplus() {
 			break
 		}
+		if p.takeRenewal() {
+			renewed = true
+			go p.worker()
+			return
+		}
 	}
 	clean = true
 }
@@ -231,13 +241,16 @@ func (p *Pool) worker() {
 // leaveSurplus reports whether the calling worker should leave because
 // the pool has more workers than its size (detach.go), and counts it
 // out if so.
-func (p *Pool) leaveSurplus() bool {
+func (p *Pool) leaveSurplus() bool { return takeOne(&p.surplus) }
+
+// takeOne decrements n if it is positive, and reports whether it did.
+func takeOne(n *atomic.Int64) bool {
 	for {
-		n := p.surplus.Load()
-		if n <= 0 {
+		v := n.Load()
+		if v <= 0 {
 			return false
 		}
-		if p.surplus.CompareAndSwap(n, n-1) {
+		if n.CompareAndSwap(v, v-1) {
 			return true
 		}
 	}
