@@ -42,9 +42,9 @@
 //     parked deep: a descriptor and a small record, no net.Conn. After
 //     a burst of new connections, a server quiet for a second returns
 //     the memory the burst left behind to the operating system
-//     (quiet.go; Server.KeepMemory turns it off): 10,000 idle keep-alive clients cost a fresh server
-//     485-523 bytes each in our runs, against nginx's 527
-//     (bench/NOTES.md).
+//     (quiet.go; Server.KeepMemory turns it off): 10,000 idle
+//     keep-alive clients cost a fresh server 400-430 bytes each in our
+//     runs, against nginx's 527 (bench/NOTES.md).
 //  4. A file body (io.Copy from an *os.File with a Content-Length) is
 //     sent with sendfile(2) after the handler returns, by a worker that
 //     parks the connection whenever the client is slow to read.
