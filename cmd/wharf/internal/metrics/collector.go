@@ -33,7 +33,11 @@ var (
 		[]string{"kind"}, nil)
 	descBad        = prometheus.NewDesc("wharf_bad_requests_total", "Requests refused by the server before a handler (4xx, 5xx).", nil, nil)
 	descTLSFailure = prometheus.NewDesc("wharf_tls_handshake_failures_total", "TLS handshakes that failed.", nil, nil)
-	descDropped    = prometheus.NewDesc("wharf_access_log_dropped_total",
+	descTaken      = prometheus.NewDesc("wharf_connections_taken_total",
+		"Ready connections a worker took from the parked set itself, without a hand-off through the queue (busy servers).", nil, nil)
+	descReleases = prometheus.NewDesc("wharf_memory_releases_total",
+		"Times the server returned memory to the operating system after a burst of connections (Server.KeepMemory off).", nil, nil)
+	descDropped = prometheus.NewDesc("wharf_access_log_dropped_total",
 		"Access log lines lost: the log's queue was full (the disk slower than the traffic) or a write failed.", nil, nil)
 )
 
@@ -47,7 +51,8 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.queueWait.desc
 	if c.cfg.Stats != nil {
 		for _, d := range []*prometheus.Desc{descInFlight, descOpen, descParked, descAccepted, descWorkers,
-			descBusy, descQueued, descQueueCap, descRejected, descTimeouts, descBad, descTLSFailure} {
+			descBusy, descQueued, descQueueCap, descRejected, descTimeouts, descBad, descTLSFailure,
+			descTaken, descReleases} {
 			ch <- d
 		}
 	}
@@ -97,6 +102,8 @@ func collectStats(ch chan<- prometheus.Metric, st wharf.Stats) {
 	ch <- counter(descTimeouts, st.SlowReaders, "slow-reader")
 	ch <- counter(descBad, st.BadRequests)
 	ch <- counter(descTLSFailure, st.TLSFailures)
+	ch <- counter(descTaken, st.Taken)
+	ch <- counter(descReleases, st.Releases)
 }
 
 // counter returns the counter d with value n and labels.

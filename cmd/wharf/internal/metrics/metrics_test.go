@@ -238,6 +238,8 @@ func TestServerMetrics(t *testing.T) {
 		{"wharf_timeouts_total", "kind=body", 0},
 		{"wharf_timeouts_total", "kind=slow-reader", 0},
 		{"wharf_bad_requests_total", "", 1},
+		{"wharf_connections_taken_total", "", 0},
+		{"wharf_memory_releases_total", "", 0},
 		{"wharf_tls_handshake_failures_total", "", 0},
 		{"wharf_access_log_dropped_total", "", 42},
 	})
