@@ -36,6 +36,9 @@ func (o *options) validateAccessLog() error {
 // server is shut down.
 func openAccessLog(opts *options, stderr io.Writer, log *slog.Logger) (alog *accesslog.Log, close func(), err error) {
 	if !opts.accessLog {
+		if opts.accessLogFormat != "" || opts.accessLogFile != "" {
+			log.Warn("--access-log-format and --access-log-file have no effect without --access-log")
+		}
 		return nil, func() {}, nil
 	}
 	alog, err = accesslog.New(accesslog.Config{Format: opts.accessFormat, Path: opts.accessLogFile, Writer: stderr})

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +69,26 @@ func TestAccessLogBadInput(t *testing.T) {
 		{name: "unwritable file", args: []string{"--access-log", "--access-log-file", filepath.Join(t.TempDir(), "no", "such", "dir", "a.log")}, want: []string{"--access-log-file", "a.log"}},
 	} {
 		t.Run(tc.name, tc.check)
+	}
+}
+
+// The access log's options without the switch are not silently
+// ignored: the operator is told, and the server runs without the log.
+func TestAccessLogOptionsWithoutSwitch(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	opts := &options{accessLogFile: filepath.Join(t.TempDir(), "a.log")}
+	alog, closeLog, err := openAccessLog(opts, io.Discard, log)
+	if err != nil || alog != nil {
+		t.Fatalf("openAccessLog: %v, %v; want no log and no error", alog, err)
+	}
+	closeLog()
+	if !strings.Contains(buf.String(), "no effect without --access-log") {
+		t.Errorf("no warning logged; got %q", buf.String())
+	}
+	buf.Reset()
+	openAccessLog(&options{}, io.Discard, log)
+	if buf.Len() != 0 {
+		t.Errorf("a warning without the options: %q", buf.String())
 	}
 }
