@@ -68,10 +68,13 @@
 //
 // The set's goroutine hands the pool only as many ready connections as
 // there are idle workers (parkRoom). When none is idle and the workers
-// are held by handlers (slow ones: overload), every ready connection
-// goes to the pool, whose queue takes what it can, and the rest are
-// answered 503 at once. When the workers are busy with the engine's
-// own work instead (many busy clients on few CPUs), ready connections
+// are held by handlers that wait (slow ones: overload), every ready
+// connection goes to the pool, whose queue takes what it can, and the
+// rest are answered 503 at once. When the workers are busy with the
+// engine's own work instead (many busy clients on few CPUs), or with
+// handlers that compute or whose threads the operating system set
+// aside (as many goroutines running or runnable as half the busy
+// handlers), ready connections
 // wait in the set, in the order they became ready (park.Set.Waiting
 // counts them, and a worker that sees them parks its own connection
 // and takes the next), for the takers or the next idle worker: the
