@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Many busy keep-alive clients on few workers: every request is
@@ -103,5 +104,32 @@ func TestManyBusyClientsBeyondTheQueue(t *testing.T) {
 	}
 	if st := s.Stats(); st.Overload != 0 {
 		t.Errorf("Stats.Overload = %d: busy clients of fast handlers were answered 503", st.Overload)
+	}
+}
+
+// Handlers that compute hold every worker, yet that is the server
+// working at its CPUs' rate, not overload: their busy clients wait in
+// the parked set for a worker and none is answered 503 (parkRoom's
+// onCPU; overload is handlers that wait, TestOverloadAnswers503).
+func TestComputingHandlersAreNotOverload(t *testing.T) {
+	s := &Server{Workers: 2, Queue: 2, Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
+		for end := time.Now().Add(3 * time.Millisecond); time.Now().Before(end); {
+		}
+		w.WriteString("ok " + r.RawQuery)
+	})}
+	addr := startServer(t, s)
+	if !s.parked.Polls() {
+		t.Skip("no epoll: ready connections go through the queue, 503 past it")
+	}
+	errs := busyClients(addr, 40, 5)
+	for i, e := range errs {
+		if i == 5 {
+			t.Errorf("and %d more", len(errs)-i)
+			break
+		}
+		t.Error(e)
+	}
+	if st := s.Stats(); st.Overload != 0 {
+		t.Errorf("Stats.Overload = %d: clients of computing handlers were answered 503", st.Overload)
 	}
 }
