@@ -246,6 +246,29 @@ func fileMeta(fi fs.FileInfo, ctype string, enc compress.Encoding, vary bool, no
 	return m
 }
 
+// A keptMeta is a file's answer values worked out once and kept for as
+// long as the file is kept open (openFiles), rather than made per
+// request. A Last-Modified in the future is clamped to the clock
+// (lastModified), so such a value is made again at each use.
+type keptMeta struct {
+	m      meta
+	future bool // m has a Last-Modified, and m.mtime was after the clock
+}
+
+// keepMeta keeps m, made at now.
+func keepMeta(m meta, now time.Time) keptMeta {
+	return keptMeta{m: m, future: m.etag != "" && m.mtime.After(now)}
+}
+
+// at returns the kept values for an answer made now.
+func (k *keptMeta) at(now func() time.Time) meta {
+	m := k.m
+	if k.future {
+		m.lastMod = lastModified(m.mtime, now())
+	}
+	return m
+}
+
 // flyRep returns e's on-the-fly form in encoding enc, making and
 // caching it on first demand (a cached compressed hit then costs what
 // an identity hit costs), or nil if it cannot be made.

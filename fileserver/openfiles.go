@@ -6,7 +6,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/wharfhttp/wharf"
 	"github.com/wharfhttp/wharf/compress"
@@ -76,26 +75,16 @@ func (of *openFile) fds() int {
 // Stat answers from the entry, ReadAt reads the shared file, Close
 // does nothing. The openFile's references keep it open.
 type openSide struct {
-	of   *openFile
-	f    *os.File
-	fi   fs.FileInfo // f's own
-	m    meta        // its answers' values
-	mNow bool        // m's Last-Modified is in the future: made again per request
+	of *openFile
+	f  *os.File
+	fi fs.FileInfo // f's own
+	m  keptMeta    // its answers' values
 }
 
 func (s *openSide) Stat() (fs.FileInfo, error)              { return s.fi, nil }
 func (s *openSide) Read(p []byte) (int, error)              { return s.f.Read(p) }
 func (s *openSide) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 func (s *openSide) Close() error                            { return nil }
-
-// meta returns the values of s's answers.
-func (s *openSide) meta(now func() time.Time) meta {
-	m := s.m
-	if s.mNow && m.etag != "" {
-		m.lastMod = lastModified(m.mtime, now())
-	}
-	return m
-}
 
 // use returns the file of as a request reads it (see openUse).
 func (of *openFile) use() *openUse { return (*openUse)(of) }
@@ -271,11 +260,10 @@ func (h *Handler) openSides(of *openFile) {
 			continue
 		}
 		of.res.open[enc] = &openSide{
-			of:   of,
-			f:    osf,
-			fi:   fi,
-			m:    fileMeta(fi, of.res.ctype, compress.Encoding(enc), vary, now),
-			mNow: fi.ModTime().After(now),
+			of: of,
+			f:  osf,
+			fi: fi,
+			m:  keepMeta(fileMeta(fi, of.res.ctype, compress.Encoding(enc), vary, now), now),
 		}
 	}
 }

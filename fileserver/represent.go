@@ -89,8 +89,7 @@ type largeRes struct {
 	ctype   string       // the identity file's Content-Type, for every representation
 	onDisk  compress.Set // the sidecars found
 	offered compress.Set // onDisk and the encodings made on the fly
-	id      meta         // the identity answer's values; zero when only sidecars exist
-	idNow   bool         // id's Last-Modified is in the future: made again per request
+	id      keptMeta     // the identity answer's values; zero when only sidecars exist
 
 	// The sidecars the open-file cache keeps open with the file, by
 	// encoding (openFile.res; always nil elsewhere).
@@ -113,10 +112,7 @@ func (h *Handler) largeRes(name string, fi fs.FileInfo, sides [numEnc]sidecar) l
 	}
 	if fi != nil {
 		now := h.now()
-		lr.id = fileMeta(fi, lr.ctype, compress.Identity, lr.offered != 0, now)
-		// lastModified clamps a future time to now: such a value must
-		// follow the clock, not be kept.
-		lr.idNow = fi.ModTime().After(now)
+		lr.id = keepMeta(fileMeta(fi, lr.ctype, compress.Identity, lr.offered != 0, now), now)
 	}
 	return lr
 }
@@ -144,7 +140,7 @@ func (h *Handler) serveLarge(w wharf.ResponseWriter, r *wharf.Request, name stri
 	switch {
 	case enc != compress.Identity && lr.open[enc] != nil:
 		s := lr.open[enc]
-		m := s.meta(h.now)
+		m := s.m.at(h.now)
 		h.respond(w, r, &m, nil, s)
 	case enc != compress.Identity && sides[enc].fi != nil:
 		sf, sfi, err := h.openRegular(sides[enc].name, sides[enc].fi)
@@ -158,23 +154,14 @@ func (h *Handler) serveLarge(w wharf.ResponseWriter, r *wharf.Request, name stri
 	case fi == nil:
 		h.notAcceptable(w, r)
 	case enc != compress.Identity && !r.Header.Has("Range"):
-		m := h.idMeta(lr)
+		m := lr.id.at(h.now)
 		m.enc = enc
 		m.etag = weakETag(m.etag, enc)
 		h.streamCompressed(w, r, &m, f)
 	default:
-		m := h.idMeta(lr)
+		m := lr.id.at(h.now)
 		h.respond(w, r, &m, nil, f)
 	}
-}
-
-// idMeta returns the identity answer's values of lr.
-func (h *Handler) idMeta(lr *largeRes) meta {
-	m := lr.id
-	if lr.idNow && m.etag != "" {
-		m.lastMod = lastModified(m.mtime, h.now())
-	}
-	return m
 }
 
 // fits reports whether the identity file and sidecars of a resource
