@@ -15,9 +15,9 @@ package pool
 // next garbage collections). It hands the pool one empty job per idle
 // worker, without waiting (as TryGo), and returns how many it handed;
 // a worker that finishes one of them, or any job while renewals are
-// outstanding, starts its replacement and exits. The pool's size,
-// Running, Idle and Shutdown are unchanged by it: a renewal is a job
-// like any other until it ends.
+// outstanding, starts its replacement and exits. The pool's size and
+// Shutdown are unchanged by it; until it ends, a renewal counts in
+// Running, Queued and Idle like any job.
 func (p *Pool) Renew() int {
 	n := 0
 	for range p.Idle() {
