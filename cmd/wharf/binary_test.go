@@ -310,7 +310,7 @@ func TestBinarySIGTERMIdle(t *testing.T) {
 // A request in flight when SIGTERM arrives is answered, then wharf
 // exits 0. This waits for the demo's real five-second /sleep.
 func TestBinarySIGTERMInFlight(t *testing.T) {
-	p := startBinary(t, "--addr", "127.0.0.1:0")
+	p := startBinary(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0")
 	res := make(chan error, 1)
 	go func() {
 		got, err := get(newClient(), "http://"+p.addr+"/sleep")
@@ -319,7 +319,7 @@ func TestBinarySIGTERMInFlight(t *testing.T) {
 		}
 		res <- err
 	}()
-	time.Sleep(500 * time.Millisecond)
+	waitInFlight(t, p.log.String, 1) // the request is being served
 	p.signal(syscall.SIGTERM)
 	select {
 	case err := <-res:
@@ -337,7 +337,7 @@ func TestBinarySIGTERMInFlight(t *testing.T) {
 // A second signal during the shutdown closes connections at once and
 // exits 1 with one error line.
 func TestBinarySecondSignal(t *testing.T) {
-	p := startBinary(t, "--addr", "127.0.0.1:0")
+	p := startBinary(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0")
 	res := make(chan error, 1)
 	go func() {
 		resp, err := newClient().Get("http://" + p.addr + "/sleep")
@@ -347,7 +347,7 @@ func TestBinarySecondSignal(t *testing.T) {
 		}
 		res <- err
 	}()
-	time.Sleep(500 * time.Millisecond)
+	waitInFlight(t, p.log.String, 1) // the request is being served
 	start := time.Now()
 	p.signal(syscall.SIGINT)
 	waitLine(t, p, "shutting down")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -20,6 +21,41 @@ func setSleep(t *testing.T, d time.Duration) {
 	sleepDelay = d
 	// Registered before startRun's cleanup, so it runs after run returns.
 	t.Cleanup(func() { sleepDelay = old })
+}
+
+// waitInFlight waits (up to 5 s) until n handlers are running in the
+// server whose log is log: it polls, every 5 ms, /metrics on the admin
+// listener the log names (so the server needs --admin-addr) for
+// wharf_http_requests_in_flight, the handlers running. It is how a test
+// knows that its /sleep requests are being served.
+func waitInFlight(t *testing.T, log func() string, n int) {
+	t.Helper()
+	const gauge = "wharf_http_requests_in_flight"
+	want := fmt.Sprintf("%s %d", gauge, n)
+	c := newClient()
+	last := "no admin listening line yet"
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if m := adminAddrRE.FindStringSubmatch(log()); m != nil {
+			got, err := get(c, "http://"+m[1]+"/metrics")
+			last = "no " + gauge + " line"
+			if err != nil {
+				last = err.Error()
+			}
+			for l := range strings.Lines(got.body) {
+				if strings.HasPrefix(l, gauge+" ") {
+					last = strings.TrimSpace(l)
+				}
+			}
+			if last == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not %d within 5s; last seen: %s\nlog:\n%s", gauge, n, last, log())
+		}
+		time.Sleep(5 * time.Millisecond) // the polling interval
+	}
 }
 
 // makeSite writes a small site under a new temporary directory and
@@ -202,7 +238,7 @@ func TestDemoSite(t *testing.T) {
 func TestDemoSleepParallel(t *testing.T) {
 	const sleep = 300 * time.Millisecond
 	setSleep(t, sleep)
-	r := startRun(t, "--addr", "127.0.0.1:0", "--workers", "8")
+	r := startRun(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--workers", "8")
 	c := newClient()
 
 	start := time.Now()
@@ -216,7 +252,7 @@ func TestDemoSleepParallel(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitInFlight(t, r.stderr.String, len(results)) // all six are being served
 	fastStart := time.Now()
 	fast := do(t, c, "GET", r.url("/"))
 	fastTook := time.Since(fastStart)
@@ -251,7 +287,7 @@ func TestDemoSleepParallel(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	const sleep = time.Second
 	setSleep(t, sleep)
-	r := startRun(t, "--addr", "127.0.0.1:0", "--access-log")
+	r := startRun(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--access-log")
 	c := newClient()
 
 	res := make(chan result, 1)
@@ -263,7 +299,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		res <- got
 	}()
-	time.Sleep(300 * time.Millisecond) // the request is being served
+	waitInFlight(t, r.stderr.String, 1) // the request is being served
 	r.cancel()
 
 	select {
@@ -296,7 +332,7 @@ func TestGracefulShutdown(t *testing.T) {
 // Past --shutdown-timeout, connections are closed and run says so.
 func TestShutdownTimeout(t *testing.T) {
 	setSleep(t, 30*time.Second)
-	r := startRun(t, "--addr", "127.0.0.1:0", "--shutdown-timeout", "200ms")
+	r := startRun(t, "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--shutdown-timeout", "200ms")
 	c := newClient()
 
 	res := make(chan struct{})
@@ -307,7 +343,7 @@ func TestShutdownTimeout(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(300 * time.Millisecond)
+	waitInFlight(t, r.stderr.String, 1) // the request is being served
 	start := time.Now()
 	r.cancel()
 	err, ok := r.wait(5 * time.Second)
