@@ -43,13 +43,21 @@ func waitFDs(t *testing.T, n int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d descriptors open, want at most %d (a leak)", got, n)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // the polling interval
 	}
 }
 
 // serveReal serves h on a loopback listener until the test ends, and
 // returns the address.
 func serveReal(t *testing.T, h *Handler) string {
+	t.Helper()
+	addr, _ := serveRealServer(t, h)
+	return addr
+}
+
+// serveRealServer is serveReal that also returns the server, whose
+// Stats a test may watch.
+func serveRealServer(t *testing.T, h *Handler) (string, *wharf.Server) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,7 +77,7 @@ func serveReal(t *testing.T, h *Handler) string {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), s
 }
 
 // client is one keep-alive connection.
@@ -190,7 +198,7 @@ func TestOpenFilesHeldDuringEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	addr := serveReal(t, h)
+	addr, srv := serveRealServer(t, h)
 
 	// A slow client: a small receive buffer, and it stops reading
 	// after the head, so the server parks mid-body.
@@ -204,13 +212,21 @@ func TestOpenFilesHeldDuringEviction(t *testing.T) {
 	if _, err := io.ReadFull(resp.Body, head); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
 	if n := openCount(h); n != 1 {
 		t.Fatalf("%d files in the open-file cache, want 1", n)
 	}
 	of := openEntry(h, "/big.bin")
-	if r := of.refs.Load(); r < 2 {
-		t.Errorf("entry references during the send: %d, want the cache's and the server's", r)
+	// The server parks the connection mid-body once the client's
+	// buffers are full: wait for that, and for the entry's references
+	// to be the cache's and the server's only (the handler's is
+	// released when it returns, before the body is sent).
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Stats().ParkedConns != 1 || of.refs.Load() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the send not parked within 5s: %d connections parked, want 1; entry references %d, want the cache's and the server's (2)",
+				srv.Stats().ParkedConns, of.refs.Load())
+		}
+		time.Sleep(time.Millisecond) // the polling interval
 	}
 
 	fresh := patterned(1<<20 + 8)[8:]
@@ -229,12 +245,12 @@ func TestOpenFilesHeldDuringEviction(t *testing.T) {
 	if err != nil || string(head)+string(rest) != old {
 		t.Fatalf("the slow client got %d bytes (%v), not the old version's %d", len(head)+len(rest), err, len(old))
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for of.refs.Load() != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("old entry still referenced (%d) after the send", of.refs.Load())
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // the polling interval
 	}
 	// Closed: its descriptor no longer reads.
 	if _, err := of.f.ReadAt(make([]byte, 1), 0); !errors.Is(err, os.ErrClosed) {
