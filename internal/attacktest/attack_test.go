@@ -286,6 +286,11 @@ func runFlood(t *testing.T, srv *server, r *result, curl string) {
 			t.Fatalf("warm-up request: %v", p.err)
 		}
 	}
+	// A settle time that is part of the measurement, not a wait for
+	// a state: the baseline is the memory of a server idle for a
+	// moment after the warm-up (its connections closed, their buffers
+	// back in the pools), as the flood's is of idle connections.
+	// Resident memory has no "settled" event to poll for.
 	time.Sleep(200 * time.Millisecond)
 	r.baseRSS = readRSS(srv.pid)
 	mon := startMonitor(srv)
