@@ -73,7 +73,12 @@ type conn struct {
 	// A file body being sent after its handler returned (sendfile.go).
 	send *fileSend
 
-	fd          int32 // nc's descriptor; -1 when it has none (owner's)
+	fd int32 // nc's descriptor; -1 when it has none (owner's)
+	// parkReg is fd's armed registration in the set of parked
+	// connections (park.Source.Reg): written by the set while the
+	// conn is parked, zeroed by the owner when fd changes.
+	parkReg     uint32
+	readFull    bool  // the last read filled its buffer: the socket may hold more (noteRead)
 	parkTimeout bool  // parked with a read-header deadline (408 past it), not idle
 	parkWrite   bool  // parked to write (a file body), not to read
 	hurry       bool  // a slow request was just served while others waited
@@ -142,7 +147,7 @@ func newConn(s *Server, nc net.Conn, ip string) *conn {
 
 // attach finds c.nc's raw connection and descriptor, if it has one.
 func (c *conn) attach() {
-	c.raw, c.fd = nil, -1
+	c.raw, c.fd, c.parkReg = nil, -1, 0
 	if sc, ok := c.nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw

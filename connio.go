@@ -190,6 +190,7 @@ func (c *conn) readSlowly(p []byte, deadline time.Time, fill bool) (int, error) 
 	if grace := monoNow() + mono(parkGrace); dl == 0 || grace < dl {
 		c.setReadDeadline(grace)
 		n, err := c.nc.Read(p)
+		c.noteRead(n, p)
 		if n > 0 || !isTimeout(err) {
 			return n, err
 		}
@@ -205,6 +206,7 @@ func (c *conn) readSlowly(p []byte, deadline time.Time, fill bool) (int, error) 
 		m, err = c.nc.Read(p[n:])
 		n += m
 	}
+	c.noteRead(n, p)
 	if n > 0 && err != nil && !isTimeout(err) {
 		err = nil // the next read reports it
 	}

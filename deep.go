@@ -50,7 +50,7 @@ func (c *conn) deepen() error {
 	s := c.srv
 	s.mu.Lock() // Server.Close reads c.nc under s.mu
 	nc := c.nc
-	c.nc, c.raw, c.fd = nil, nil, nfd
+	c.nc, c.raw, c.fd, c.parkReg = nil, nil, nfd, 0
 	s.mu.Unlock()
 	nc.Close()
 	// What can be made again on wake-up goes too: 32 bytes a connection.

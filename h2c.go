@@ -27,6 +27,7 @@ func (c *conn) serveH2C() {
 	c.r0, c.r1 = 0, 0
 	c.release()
 	nc := c.nc
+	c.forgetParking()
 	nc.SetDeadline(time.Time{})
 	c.rdl, c.wdl = 0, 0
 	s.protoWG.Add(1)

@@ -63,6 +63,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		c.r0 = c.r1
 	}
 	w.hijacked = true
+	c.forgetParking()
 	c.srv.untrack(c)
 	rw := bufio.NewReadWriter(bufio.NewReader(src), bufio.NewWriter(c.nc))
 	return c.nc, rw, nil

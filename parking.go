@@ -226,7 +226,10 @@ func (s *Server) parkWrite(c *conn, deadline time.Time) {
 }
 
 func (s *Server) parkAdd(c *conn, mode park.Mode, deadline time.Time) {
-	src := park.Source{FD: c.fd}
+	if c.readFull {
+		c.parkReg = 0 // re-armed: it reports what the socket holds
+	}
+	src := park.Source{FD: c.fd, Reg: &c.parkReg}
 	if c.nc != nil {
 		src.Raw, src.Conn = c.raw, c.nc
 	}
@@ -440,6 +443,18 @@ func (s *Server) parkDeep(c *conn, deadline time.Time) {
 		s.cfg.log.Debug("cannot park connection deep", "err", err)
 	}
 	s.parkAdd(c, park.Read, deadline)
+}
+
+// forgetParking ends c's registration with the set of parked
+// connections, for a connection handed over to another protocol's code
+// (Hijack, h2c): a registration kept armed between parks
+// (park.Source.Reg) would otherwise report every byte that code
+// receives.
+func (c *conn) forgetParking() {
+	if c.fd >= 0 && c.parkReg != 0 {
+		c.srv.parked.Forget(c.fd)
+		c.parkReg = 0
+	}
 }
 
 // closeParked closes a connection that holds no buffers.

@@ -101,6 +101,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			if c.unread {
 				c.unread = false
 				n, gone := c.rio.ReadNowGone(c.rbuf[c.r1:])
+				c.noteRead(n, c.rbuf[c.r1:])
 				if n > 0 {
 					c.gotBytes(n, idle, now)
 					continue
@@ -131,6 +132,7 @@ func (c *conn) readHead(j *job) (next *conn, err error) {
 			}
 			c.setReadDeadline(dl)
 			n, err := c.nc.Read(c.rbuf[c.r1:])
+			c.noteRead(n, c.rbuf[c.r1:])
 			if n > 0 {
 				c.gotBytes(n, idle, now)
 				continue
@@ -220,7 +222,17 @@ func (c *conn) makeRoom(withBody bool) bool {
 // the runtime poller's deadline check. It returns 0 when nothing is
 // there (or the connection has no descriptor).
 func (c *conn) readNow(p []byte) int {
-	return c.rio.ReadNow(p)
+	return c.noteRead(c.rio.ReadNow(p), p)
+}
+
+// noteRead records whether a read of n bytes into p may have left
+// bytes in the socket (it filled p), and returns n. Parking the
+// connection then re-arms its registration with the set of parked
+// connections, which reports them; otherwise it is woken by bytes that
+// come later only (park.Source.Reg).
+func (c *conn) noteRead(n int, p []byte) int {
+	c.readFull = n == len(p)
+	return n
 }
 
 // setReadDeadline sets nc's read deadline (0: none) unless it is set.

@@ -13,10 +13,13 @@
 //
 // # Mechanisms
 //
-// On Linux a Set is one epoll(7) set with one-shot registrations,
-// drained by one goroutine that the runtime's own poller wakes (the
-// epoll descriptor is itself registered with it, so no thread blocks in
-// epoll_wait). Every sweepEvery it checks deadlines. Elsewhere, or when
+// On Linux a Set is one epoll(7) set, drained by one goroutine that the
+// runtime's own poller wakes (the epoll descriptor is itself registered
+// with it, so no thread blocks in epoll_wait). A descriptor parked to
+// read with a Source.Reg stays registered, edge-triggered, between its
+// parks, so that parking it again costs no system call (regs.go);
+// others are registered one-shot, and re-armed by each Add. Every
+// sweepEvery it checks deadlines. Elsewhere, or when
 // epoll cannot be had, each parked value has a small waiter goroutine
 // that waits for readability through syscall.RawConn without a buffer,
 // and deadlines are the runtime's read deadlines; a waiter Set cannot

@@ -10,11 +10,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// epoller waits for parked descriptors in an epoll set of its own, with
-// one-shot readiness. Go's runtime poller also watches these
-// descriptors; the two are independent (epoll(7) allows a descriptor in
-// several sets), and a woken connection is read through the runtime as
-// usual.
+// epoller waits for parked descriptors in an epoll set of its own:
+// edge-triggered registrations that stay armed between parks for values
+// parked to read with a Source.Reg (regs.go), one-shot ones for the
+// others (Write, watches, no Reg). Go's runtime poller also watches
+// these descriptors; the two are independent (epoll(7) allows a
+// descriptor in several sets), and a woken connection is read through
+// the runtime as usual.
 //
 // The epoll descriptor itself is non-blocking and registered with the
 // runtime poller (an epoll set is readable while it has events), so the
@@ -35,6 +37,9 @@ type epoller[T any] struct {
 	cEv      unix.EpollEvent
 	cErr     error
 	ctlFn    func(epfd uintptr)
+
+	// regs records the armed registrations (regs.go). Guarded by s.mu.
+	regs regs
 }
 
 // sweepEvery is how often deadlines are checked, so they are precise to
@@ -127,6 +132,10 @@ func (e *epoller[T]) add(tok uint64, src Source, mode Mode, _ time.Time) error {
 	if src.FD < 0 {
 		return errNoFD
 	}
+	if mode == Read && src.Reg != nil {
+		return e.addArmed(tok, src)
+	}
+	e.regs.disarm(src.FD) // registered one-shot below
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
 	if mode == Write {
 		ev.Events = unix.EPOLLOUT | unix.EPOLLONESHOT
@@ -144,8 +153,46 @@ func (e *epoller[T]) add(tok uint64, src Source, mode Mode, _ time.Time) error {
 	return err
 }
 
+// addArmed parks tok on src's armed registration (regs.go): without a
+// system call when the descriptor's registration is its owner's and no
+// edge came while the value was out; otherwise it registers the
+// descriptor edge-triggered, under a new number that the owner keeps
+// (*src.Reg).
+func (e *epoller[T]) addArmed(tok uint64, src Source) error {
+	r := e.regs.at(src.FD)
+	if r.id != 0 && r.id == *src.Reg && !r.pending {
+		r.tok, r.parked = tok, true
+		return nil
+	}
+	id := e.regs.newID()
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET}
+	setToken(&ev, regToken(src.FD, id))
+	// Registered before (one-shot, or armed with an edge pending): MOD
+	// re-arms it and reports bytes already there; else ADD.
+	err := e.ctlLocked(unix.EPOLL_CTL_MOD, src.FD, &ev)
+	if err == unix.ENOENT {
+		err = e.ctlLocked(unix.EPOLL_CTL_ADD, src.FD, &ev)
+	}
+	if err != nil {
+		*r, *src.Reg = reg{}, 0
+		return err
+	}
+	*r, *src.Reg = reg{tok: tok, id: id, parked: true}, id
+	return nil
+}
+
+// resolve returns the slot token an armed registration's event names
+// (regs.resolve; under s.mu).
+func (e *epoller[T]) resolve(tok uint64, take bool) (uint64, bool) {
+	return e.regs.resolve(tok, take)
+}
+
+// remove stops waiting on fd, and forgets its armed registration.
 func (e *epoller[T]) remove(fd int32) {
 	if fd >= 0 {
+		e.s.mu.Lock()
+		e.regs.disarm(fd)
+		e.s.mu.Unlock()
 		e.ctl(unix.EPOLL_CTL_DEL, fd, nil)
 	}
 }
@@ -175,6 +222,7 @@ func (e *epoller[T]) poll(toks []uint64) int {
 // watch adds fd for a hang-up or error, or the peer's FIN (EPOLLRDHUP),
 // but not for readable bytes.
 func (e *epoller[T]) watch(tok uint64, fd int32) error {
+	e.regs.disarm(fd) // registered one-shot below
 	ev := unix.EpollEvent{Events: unix.EPOLLRDHUP | unix.EPOLLONESHOT}
 	setToken(&ev, tok)
 	err := e.ctlLocked(unix.EPOLL_CTL_ADD, fd, &ev)

@@ -14,6 +14,7 @@ func newEpoller[T any](*Set[T]) (*epoller[T], error) { return nil, errors.ErrUns
 
 func (e *epoller[T]) add(uint64, Source, Mode, time.Time) error { return errors.ErrUnsupported }
 func (e *epoller[T]) remove(int32)                              {}
+func (e *epoller[T]) resolve(uint64, bool) (uint64, bool)       { return 0, false }
 func (e *epoller[T]) poll([]uint64) int                         { return 0 }
 func (e *epoller[T]) watch(uint64, int32) error                 { return errors.ErrUnsupported }
 func (e *epoller[T]) stop()                                     {}

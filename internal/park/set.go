@@ -38,6 +38,12 @@ type Source struct {
 	Raw syscall.RawConn
 	// Conn sets the waiter's deadline; nil for a bare descriptor.
 	Conn interface{ SetReadDeadline(time.Time) error }
+	// Reg, when set, keeps FD registered to read between parks, so
+	// that parking it again costs no system call (regs.go, epoll
+	// only). It points to a number the owner keeps for the descriptor
+	// and the Set writes: 0 for a descriptor not parked yet, and again
+	// whenever the owner's FD changes (a new socket, a Detach).
+	Reg *uint32
 }
 
 // Events are a Set's callbacks. Ready and Expired are required; each
@@ -156,8 +162,15 @@ type poller interface {
 	// add starts waiting on src for mode; deadline is the entry's.
 	// The caller holds the set's lock.
 	add(tok uint64, src Source, mode Mode, deadline time.Time) error
-	// remove stops waiting on fd.
+	// remove stops waiting on fd. The caller does not hold the set's
+	// lock.
 	remove(fd int32)
+	// resolve returns the token of the parked value that the token of
+	// an armed registration's event (regBit) names, and with take,
+	// takes it out of the registration's record; ok is false when the
+	// event is stale or its value is out (see regs.go). The caller
+	// holds the set's lock.
+	resolve(tok uint64, take bool) (slot uint64, ok bool)
 	// poll puts in toks the tokens of descriptors that are ready now,
 	// without waiting, and returns how many (0 also when the mechanism
 	// cannot tell). A watch's event is delivered, not returned.
@@ -330,7 +343,15 @@ func (s *Set[T]) deliverStash(room int) int {
 // delivered all the same (Room does not bound them: see Events.Room).
 func (s *Set[T]) hold(tok uint64) {
 	s.mu.Lock()
-	if sl := s.entries.lookup(tok); sl != nil && sl.mode == Write {
+	if tok&regBit != 0 {
+		// An armed registration's: a value parked to read, or an
+		// edge for a value that is out, or a stale one, which are not
+		// kept (they would count as Waiting).
+		if _, ok := s.poll.resolve(tok, false); !ok {
+			s.mu.Unlock()
+			return
+		}
+	} else if sl := s.entries.lookup(tok); sl != nil && sl.mode == Write {
 		e, _ := s.takeLocked(tok)
 		s.mu.Unlock()
 		s.ev.Ready(e.v)
@@ -424,8 +445,9 @@ func (s *Set[T]) Ages() bool { return s.WaitsWritable() }
 
 // take removes the entry tok, whose descriptor was reported ready; ok
 // is false if it is no longer parked. The descriptor stays registered
-// with the mechanism, disarmed (one-shot), so that parking it again
-// costs one system call instead of two (epoller.add).
+// with the mechanism: disarmed (one-shot), so that parking it again
+// costs one system call instead of two (epoller.add), or armed, so that
+// it costs none (regs.go).
 func (s *Set[T]) take(tok uint64) (e entry[T], ok bool) {
 	s.mu.Lock()
 	e, ok = s.takeLocked(tok)
@@ -434,6 +456,11 @@ func (s *Set[T]) take(tok uint64) (e entry[T], ok bool) {
 }
 
 func (s *Set[T]) takeLocked(tok uint64) (e entry[T], ok bool) {
+	if tok&regBit != 0 {
+		if tok, ok = s.poll.resolve(tok, true); !ok {
+			return e, false
+		}
+	}
 	if s.entries.lookup(tok) == nil {
 		return e, false
 	}

@@ -49,8 +49,9 @@ func (s *slot[T]) entry() entry[T] {
 func (s *slot[T]) nextFree() int32     { return s.fd }
 func (s *slot[T]) setNextFree(i int32) { s.fd = i }
 
-// genMask keeps a slot's generation below the token's watchBit.
-const genMask = 1<<31 - 1
+// genMask keeps a slot's generation below the tokens' watchBit and
+// regBit.
+const genMask = 1<<30 - 1
 
 // tokenOf names slot i of generation gen.
 func tokenOf(i int32, gen uint32) uint64 { return uint64(gen)<<32 | uint64(uint32(i)) }
@@ -61,8 +62,8 @@ func newSlots[T any]() slots[T] { return slots[T]{free: -1} }
 // at returns slot i.
 func (t *slots[T]) at(i int32) *slot[T] { return &t.pages[i/slotsPerPage][i%slotsPerPage] }
 
-// put stores e, parked at epoch, and returns its token (watchBit is
-// never set in it).
+// put stores e, parked at epoch, and returns its token (watchBit and
+// regBit are never set in it).
 func (t *slots[T]) put(e entry[T], epoch uint32) uint64 {
 	if t.free < 0 {
 		t.grow()

@@ -101,6 +101,7 @@ type nopPoller struct{}
 func (nopPoller) add(uint64, Source, Mode, time.Time) error { return nil }
 func (nopPoller) remove(int32)                              {}
 func (nopPoller) poll([]uint64) int                         { return 0 }
+func (nopPoller) resolve(uint64, bool) (uint64, bool)       { return 0, false }
 func (nopPoller) stop()                                     {}
 
 // TestSweepAgesOnlyOld: a sweep offers Events.Age the values parked

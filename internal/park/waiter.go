@@ -39,6 +39,8 @@ func (w *waiter[T]) add(tok uint64, src Source, mode Mode, deadline time.Time) e
 
 func (w *waiter[T]) remove(fd int32) {}
 
+func (w *waiter[T]) resolve(uint64, bool) (uint64, bool) { return 0, false }
+
 func (w *waiter[T]) poll([]uint64) int { return 0 }
 
 func (w *waiter[T]) stop() {}
