@@ -182,9 +182,19 @@ func (e *epoller[T]) addArmed(tok uint64, src Source) error {
 }
 
 // resolve returns the slot token an armed registration's event names
-// (regs.resolve; under s.mu).
+// (regs.resolve; under s.mu). The first edge that comes while its value
+// is out leaves the registration in place with no event armed but the
+// hang-ups and errors epoll always reports, once (EPOLLONESHOT): the
+// next park re-arms it, as the edge is pending.
 func (e *epoller[T]) resolve(tok uint64, take bool) (uint64, bool) {
-	return e.regs.resolve(tok, take)
+	slot, ok, quiet := e.regs.resolve(tok, take)
+	if quiet {
+		ev := unix.EpollEvent{Events: unix.EPOLLONESHOT}
+		setToken(&ev, tok)
+		fd, _ := regOf(tok)
+		e.ctlLocked(unix.EPOLL_CTL_MOD, fd, &ev)
+	}
+	return slot, ok
 }
 
 // remove stops waiting on fd, and forgets its armed registration.

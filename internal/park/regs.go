@@ -96,19 +96,24 @@ func (t *regs) disarm(fd int32) {
 // resolve returns the token of the value an armed registration's event
 // names, and with take, takes it out of the record; ok is false when the
 // event is stale (the registration is gone or another) or its value is
-// out, in which case the edge is recorded as pending.
-func (t *regs) resolve(tok uint64, take bool) (slot uint64, ok bool) {
+// out, in which case the edge is recorded as pending, and quiet reports
+// that it is the first since the value left: the caller then stops the
+// registration's events until the next park re-arms it (a connection
+// served without parking, its worker waiting for its next request,
+// would otherwise wake the set for each one).
+func (t *regs) resolve(tok uint64, take bool) (slot uint64, ok, quiet bool) {
 	fd, id := regOf(tok)
 	r := t.find(fd)
 	if r == nil || r.id == 0 || r.id&regIDMask != id {
-		return 0, false
+		return 0, false, false
 	}
 	if !r.parked {
+		quiet = !r.pending
 		r.pending = true
-		return 0, false
+		return 0, false, quiet
 	}
 	if take {
 		r.parked = false
 	}
-	return r.tok, true
+	return r.tok, true, false
 }
