@@ -43,7 +43,7 @@
 //     a burst of new connections, a server quiet for a second returns
 //     the memory the burst left behind to the operating system
 //     (quiet.go; Server.KeepMemory turns it off): 10,000 idle
-//     keep-alive clients cost a fresh server 400-430 bytes each in our
+//     keep-alive clients cost a fresh server 400-450 bytes each in our
 //     runs, against nginx's 527 (bench/NOTES.md).
 //  4. A file body (io.Copy from an *os.File with a Content-Length) is
 //     sent with sendfile(2) after the handler returns, by a worker that
