@@ -41,8 +41,12 @@ type Source struct {
 	// Reg, when set, keeps FD registered to read between parks, so
 	// that parking it again costs no system call (regs.go, epoll
 	// only). It points to a number the owner keeps for the descriptor
-	// and the Set writes: 0 for a descriptor not parked yet, and again
-	// whenever the owner's FD changes (a new socket, a Detach).
+	// and the Set writes. The owner sets it to 0 for a descriptor not
+	// parked yet, whenever its FD changes (a new socket, a Detach),
+	// and before an Add after a read that may have left bytes in the
+	// socket (one that filled its buffer): the registration is
+	// edge-triggered, so while the number is kept, only bytes that
+	// come after the owner's last read wake the value.
 	Reg *uint32
 }
 
