@@ -288,31 +288,23 @@ func (c *conn) unparked() {
 // othersWait reports whether other connections wait for a worker, so
 // that a worker should not wait for its own client (readHead): queued
 // jobs, ready connections held in the set for want of an idle worker
-// (park.Set.Waiting, parkRoom), connections parked shallow to read
-// while workers are busy taking ready ones (park.Set.Busy), or at least
-// as many parked shallow as there are workers. Connections parked to
-// write (slow readers of a file) do not count: a new client's first
-// request would otherwise wait behind a thousand of their sendfile
-// turns (measured: 0.3-0.7 s in internal/attacktest's slow-read
-// scenario, where it must stay under 0.5 s). Parked deep, connections
-// are idle clients; a few parked shallow while no one takes, most
-// likely too: a server with idle clients and a few busy ones keeps
-// waiting for the busy ones (and parks the idle ones after their
-// grace, deep when many are parked, which is what keeps them cheap).
-// But as many shallow as workers are clients between requests: a
-// worker that waited for its own would serve it ahead of them whenever
-// the takers found the set empty for a moment (10,000 busy clients,
-// interleaved: p99 179-288 ms in 4 of 5 runs against 288-459 without
-// this rule; 64 busy clients beside 400 that poll every 50 ms: no
-// slower). Never during Shutdown (the set drains), nor without a set
-// that Polls.
+// (park.Set.Waiting, parkRoom), or connections parked shallow to read
+// while workers are busy taking ready ones (park.Set.Busy). Connections parked to write (slow
+// readers of a file) do not count: a new client's first request would
+// otherwise wait behind a thousand of their sendfile turns (measured:
+// 0.3-0.7 s in internal/attacktest's slow-read scenario, where it must
+// stay under 0.5 s). Parked deep, connections are idle
+// clients; parked shallow while no one takes, most likely too: a
+// server with many idle clients and a few busy ones keeps waiting for
+// the busy ones (and parks the idle ones after their grace, deep when
+// many are parked, which is what keeps them cheap). Never during
+// Shutdown (the set drains), nor without a set that Polls.
 func (s *Server) othersWait() bool {
 	if !s.parked.Polls() || s.closing.Load() {
 		return false
 	}
-	shallow := s.parked.Len() - s.parked.Bare() - s.parked.Writing()
 	return s.pool.Queued() > 0 || s.parked.Waiting() > 0 ||
-		shallow > 0 && s.parked.Busy() || shallow >= s.pool.Workers()
+		s.parked.Len() > s.parked.Bare()+s.parked.Writing() && s.parked.Busy()
 }
 
 // parkNew parks a new connection that found the pool full, to be
