@@ -27,6 +27,16 @@ func armed(t *testing.T, s *Set[string], v string, c *net.TCPConn, reg *uint32) 
 	return src
 }
 
+// armedWoken parks v on c's armed registration and wakes it with a
+// byte from c's peer cc.
+func armedWoken(t *testing.T, s *Set[string], got chan outcome, v string, c, cc *net.TCPConn, reg *uint32) Source {
+	t.Helper()
+	src := armed(t, s, v, c, reg)
+	io.WriteString(cc, "x")
+	wantReady(t, got, v, "the first byte")
+	return src
+}
+
 // drain reads what c holds (a few bytes, sent by the test).
 func drain(t *testing.T, c *net.TCPConn) {
 	t.Helper()
@@ -83,9 +93,7 @@ func TestArmedEdgeWhileOut(t *testing.T) {
 	s, got := newTestSet(t, false)
 	a, ac := pair(t)
 	var reg uint32
-	src := armed(t, s, "a", a, &reg)
-	io.WriteString(ac, "x")
-	next(t, got)
+	src := armedWoken(t, s, got, "a", a, ac, &reg)
 	drain(t, a)
 	io.WriteString(ac, "y") // while "a" is out
 	deadline := time.Now().Add(5 * time.Second)
@@ -151,9 +159,7 @@ func TestArmedRegistrationEnds(t *testing.T) {
 
 	a, ac := pair(t)
 	var ra uint32
-	src := armed(t, s, "a", a, &ra)
-	io.WriteString(ac, "x")
-	next(t, got)
+	src := armedWoken(t, s, got, "a", a, ac, &ra)
 	a.Close()
 	ac.Close()
 	b, bc := pair(t)
