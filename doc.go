@@ -57,9 +57,12 @@
 // epoll_wait(2) takes up to 16, kept in the order they became ready),
 // the shape of nginx's event loop inside a bounded pool. Parking costs
 // no system call: a connection's descriptor stays registered with the
-// set, edge-triggered, between its parks (park.Source.Reg), and only
-// bytes that came while it was out, or a read that may have left some
-// in the socket (noteRead), cost one EPOLL_CTL_MOD to re-arm it. Connections ready to write (a file's next turn for a
+// set, edge-triggered, between its parks (park.Source.Reg). Bytes that
+// come while it is out cost an EPOLL_CTL_MOD that quiets the
+// registration (else a connection served without parking would wake
+// the set for each request) and one that re-arms it at the next park;
+// a read that may have left bytes in the socket (noteRead), the
+// re-arming one. Connections ready to write (a file's next turn for a
 // slow reader) are not taken this way but handed to idle workers, so
 // that new requests do not wait behind them. At most GOMAXPROCS jobs
 // take at once, yielding to other goroutines between connections;
