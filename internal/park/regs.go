@@ -35,15 +35,16 @@ func regOf(tok uint64) (fd int32, id uint32) {
 	return int32(uint32(tok)), uint32(tok>>32) & regIDMask
 }
 
-// A reg is the record of one descriptor's armed registration.
+// A reg is the record of one descriptor's armed registration: 16
+// bytes (the fields in this order; TestRegSize).
 type reg struct {
 	// tok is the token of the value parked on the descriptor (its
 	// slot's), while parked is true; otherwise the value is out.
-	tok    uint64
-	parked bool
+	tok uint64
 	// id is the registration's number, 0 when the descriptor has no
 	// armed registration.
-	id uint32
+	id     uint32
+	parked bool
 	// pending reports that an edge came while the value was out.
 	pending bool
 }

@@ -8,9 +8,18 @@ import (
 	"net"
 	"testing"
 	"time"
+	"unsafe"
 
 	"go.uber.org/goleak"
 )
+
+// TestRegSize holds a record's cost to what regs.go and the docs claim
+// (16 bytes a descriptor).
+func TestRegSize(t *testing.T) {
+	if n := unsafe.Sizeof(reg{}); n != 16 {
+		t.Fatalf("a reg is %d bytes, want 16", n)
+	}
+}
 
 // armed parks v on c's armed registration, whose number the test keeps
 // in *reg, and returns the Source it used.
